@@ -1,0 +1,496 @@
+//! Checks on rule groups, beyond parsing. They run on the rules we generate (positions
+//! map back to the definitions) and on PrometheusRules found on disk (positions in the
+//! manifest). Every check has an id; docs/checks.md lists them.
+
+use std::collections::BTreeSet;
+
+use promql_parser::parser::{self, Expr};
+
+use crate::diag::Severity;
+use crate::rules::{Rule, RuleGroup};
+
+/// A problem found in one rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub group: usize,
+    pub rule: usize,
+    /// The rule field at fault: `expr`, `for`, `labels`, `annotations`, or `` for the group.
+    pub field: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+/// The ids of all rule checks, for documentation and tests.
+pub const CHECK_IDS: &[&str] = &[
+    "promql/parse-error",
+    "promql/rate-window",
+    "promql/histogram-quantile-le",
+    "promql/rate-of-sum",
+    "alert/template-labels",
+    "alert/value-in-labels",
+    "alert/absent-for",
+    "alert/no-comparison",
+    "alert/missing-for",
+    "alert/metadata",
+    "rules/group-size",
+];
+
+const RANGE_FUNCS: &[&str] = &[
+    "rate", "irate", "increase", "deriv", "delta", "idelta", "predict_linear", "resets", "changes",
+    "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
+    "quantile_over_time", "stddev_over_time", "last_over_time", "present_over_time", "absent_over_time",
+];
+
+/// Labels an expression's result is known to carry.
+#[derive(Debug, Clone, PartialEq)]
+enum LabelSet {
+    /// Exactly these labels (or a subset when a label is missing on a series).
+    Exact(BTreeSet<String>),
+    /// Whatever the selected series carry, except these.
+    Open(BTreeSet<String>),
+}
+
+impl LabelSet {
+    fn has(&self, l: &str) -> bool {
+        match self {
+            LabelSet::Exact(s) => s.contains(l),
+            LabelSet::Open(removed) => !removed.contains(l),
+        }
+    }
+    fn remove(self, l: &str) -> Self {
+        match self {
+            LabelSet::Exact(mut s) => {
+                s.remove(l);
+                LabelSet::Exact(s)
+            }
+            LabelSet::Open(mut r) => {
+                r.insert(l.to_string());
+                LabelSet::Open(r)
+            }
+        }
+    }
+    fn add(self, l: &str) -> Self {
+        match self {
+            LabelSet::Exact(mut s) => {
+                s.insert(l.to_string());
+                LabelSet::Exact(s)
+            }
+            LabelSet::Open(mut r) => {
+                r.remove(l);
+                LabelSet::Open(r)
+            }
+        }
+    }
+    /// Labels certain to be present on both sides (for `or`).
+    fn intersect(self, other: LabelSet) -> Self {
+        match (self, other) {
+            (LabelSet::Exact(a), LabelSet::Exact(b)) => LabelSet::Exact(a.intersection(&b).cloned().collect()),
+            (LabelSet::Exact(a), LabelSet::Open(r)) | (LabelSet::Open(r), LabelSet::Exact(a)) => {
+                LabelSet::Exact(a.into_iter().filter(|l| !r.contains(l)).collect())
+            }
+            (LabelSet::Open(a), LabelSet::Open(b)) => LabelSet::Open(a.union(&b).cloned().collect()),
+        }
+    }
+}
+
+fn labels_of(e: &Expr) -> LabelSet {
+    match e {
+        Expr::VectorSelector(_) | Expr::MatrixSelector(_) => LabelSet::Open(BTreeSet::new()),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => LabelSet::Exact(BTreeSet::new()),
+        Expr::Paren(p) => labels_of(&p.expr),
+        Expr::Unary(u) => labels_of(&u.expr),
+        Expr::Subquery(s) => labels_of(&s.expr),
+        Expr::Aggregate(a) => {
+            let inner = labels_of(&a.expr);
+            let op = a.op.to_string();
+            let base = match &a.modifier {
+                Some(m) if m.is_include() => {
+                    let keep: BTreeSet<String> = m.labels().labels.iter().filter(|l| inner.has(l)).cloned().collect();
+                    LabelSet::Exact(keep)
+                }
+                Some(m) => m.labels().labels.iter().fold(inner, |s, l| s.remove(l)),
+                None => LabelSet::Exact(BTreeSet::new()),
+            };
+            if op == "count_values" {
+                if let Some(p) = &a.param {
+                    if let Expr::StringLiteral(s) = p.as_ref() {
+                        return base.add(&s.val);
+                    }
+                }
+            }
+            if matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio") {
+                return labels_of(&a.expr);
+            }
+            base
+        }
+        Expr::Call(c) => {
+            let args = &c.args.args;
+            match c.func.name {
+                "vector" | "time" | "scalar" | "pi" => LabelSet::Exact(BTreeSet::new()),
+                "absent" | "absent_over_time" => {
+                    let mut s = BTreeSet::new();
+                    let vs = match args.first().map(|a| a.as_ref()) {
+                        Some(Expr::VectorSelector(v)) => Some(v),
+                        Some(Expr::MatrixSelector(m)) => Some(&m.vs),
+                        _ => None,
+                    };
+                    if let Some(vs) = vs {
+                        for m in &vs.matchers.matchers {
+                            if matches!(m.op, promql_parser::label::MatchOp::Equal) && m.name != "__name__" {
+                                s.insert(m.name.clone());
+                            }
+                        }
+                    }
+                    LabelSet::Exact(s)
+                }
+                "histogram_quantile" => args.get(1).map(|a| labels_of(a).remove("le")).unwrap_or(LabelSet::Exact(BTreeSet::new())),
+                "label_replace" => {
+                    let base = args.first().map(|a| labels_of(a)).unwrap_or(LabelSet::Exact(BTreeSet::new()));
+                    match args.get(1).map(|a| a.as_ref()) {
+                        Some(Expr::StringLiteral(s)) => base.add(&s.val),
+                        _ => base,
+                    }
+                }
+                _ => args
+                    .iter()
+                    .find(|a| !matches!(a.as_ref(), Expr::NumberLiteral(_) | Expr::StringLiteral(_)))
+                    .map(|a| labels_of(a))
+                    .unwrap_or(LabelSet::Exact(BTreeSet::new())),
+            }
+        }
+        Expr::Binary(b) => {
+            let l = labels_of(&b.lhs);
+            let r = labels_of(&b.rhs);
+            let op = b.op.to_string();
+            let scalar = |e: &Expr| matches!(e, Expr::NumberLiteral(_)) || matches!(e, Expr::Call(c) if c.func.name == "scalar");
+            if scalar(&b.lhs) {
+                return r;
+            }
+            if scalar(&b.rhs) {
+                return l;
+            }
+            match op.as_str() {
+                "or" => l.intersect(r),
+                _ => {
+                    // One-to-one and many-to-one keep the left side's labels; `on(...)` with
+                    // group_left/right adds the included labels (kept simple: left side).
+                    l
+                }
+            }
+        }
+        Expr::Extension(_) => LabelSet::Open(BTreeSet::new()),
+    }
+}
+
+fn walk<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+    f(e);
+    match e {
+        Expr::Aggregate(a) => {
+            walk(&a.expr, f);
+            if let Some(p) = &a.param {
+                walk(p, f);
+            }
+        }
+        Expr::Unary(u) => walk(&u.expr, f),
+        Expr::Binary(b) => {
+            walk(&b.lhs, f);
+            walk(&b.rhs, f);
+        }
+        Expr::Paren(p) => walk(&p.expr, f),
+        Expr::Subquery(s) => walk(&s.expr, f),
+        Expr::Call(c) => {
+            for a in &c.args.args {
+                walk(a, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        _ => e,
+    }
+}
+
+/// Does the alert expression filter (so that it only returns series when firing)?
+fn filters(e: &Expr) -> bool {
+    match strip_parens(e) {
+        Expr::Binary(b) => {
+            let op = b.op.to_string();
+            let ret_bool = b.modifier.as_ref().is_some_and(|m| m.return_bool);
+            if b.op.is_comparison_operator() {
+                !ret_bool
+            } else if op == "or" {
+                filters(&b.lhs) && filters(&b.rhs)
+            } else if op == "and" || op == "unless" {
+                filters(&b.lhs) || (op == "and" && filters(&b.rhs))
+            } else {
+                false
+            }
+        }
+        Expr::Call(c) => matches!(c.func.name, "absent" | "absent_over_time"),
+        Expr::Aggregate(a) => matches!(a.op.to_string().as_str(), "topk" | "bottomk") && false,
+        _ => false,
+    }
+}
+
+/// `{{ $labels.x }}` / `{{ .Labels.x }}` references in a template.
+fn template_labels(t: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for pat in ["$labels.", ".Labels."] {
+        let mut rest = t;
+        while let Some(i) = rest.find(pat) {
+            let after = &rest[i + pat.len()..];
+            let name: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() {
+                out.push(name);
+            }
+            rest = after;
+        }
+    }
+    out
+}
+
+fn ms(d: &std::time::Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+/// Run every check on the groups. `scrape_ms` is the scrape interval of the targets.
+pub fn check_groups(groups: &[RuleGroup], scrape_ms: u64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        if g.rules.len() > 20 {
+            out.push(Finding {
+                code: "rules/group-size",
+                severity: Severity::Warning,
+                group: gi,
+                rule: 0,
+                field: "",
+                message: format!("group `{}` holds {} rules (more than 20): one slow rule delays all of them", g.name, g.rules.len()),
+                hint: "split the group by domain".into(),
+            });
+        }
+        for (ri, r) in g.rules.iter().enumerate() {
+            check_rule(r, gi, ri, scrape_ms, &mut out);
+        }
+    }
+    out
+}
+
+fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Finding>) {
+    let mut push = |code: &'static str, severity: Severity, field: &'static str, message: String, hint: String| {
+        out.push(Finding { code, severity, group: gi, rule: ri, field, message, hint });
+    };
+    let name = r.alert.clone().or_else(|| r.record.clone()).unwrap_or_default();
+    let expr = match parser::parse(&r.expr) {
+        Ok(e) => e,
+        Err(e) => {
+            push("promql/parse-error", Severity::Error, "expr", format!("`{name}`: the expression does not parse: {e}"), "check parentheses, durations and quotes".into());
+            return;
+        }
+    };
+    // Range windows and histogram_quantile.
+    let mut found: Vec<(&'static str, String, String)> = Vec::new();
+    walk(&expr, &mut |e| {
+        if let Expr::Call(c) = e {
+            if RANGE_FUNCS.contains(&c.func.name) {
+                for a in &c.args.args {
+                    let range = match a.as_ref() {
+                        Expr::MatrixSelector(m) => Some(ms(&m.range)),
+                        Expr::Subquery(s) => Some(ms(&s.range)),
+                        _ => None,
+                    };
+                    if let Some(range) = range {
+                        let needs_two = matches!(c.func.name, "rate" | "irate" | "increase" | "deriv" | "delta" | "idelta" | "predict_linear");
+                        if needs_two && range < 2 * scrape_ms {
+                            found.push((
+                                "promql/rate-window",
+                                format!("`{name}`: {}() over {} is shorter than 2x the scrape interval ({}): it returns nothing whenever a scrape is late", c.func.name, crate::duration::format(range), crate::duration::format(scrape_ms)),
+                                format!("use a window of at least {} (4x the scrape interval is safer)", crate::duration::format(2 * scrape_ms)),
+                            ));
+                        }
+                    }
+                    // rate(sum(...)) is impossible in PromQL; the subquery form is the trap.
+                    if let Expr::Subquery(s) = a.as_ref() {
+                        if matches!(c.func.name, "rate" | "increase" | "irate") && matches!(strip_parens(&s.expr), Expr::Aggregate(_)) {
+                            found.push((
+                                "promql/rate-of-sum",
+                                format!("`{name}`: {}() of an aggregation: a counter reset on one series looks like a huge drop of the sum", c.func.name),
+                                "aggregate after the rate: sum(rate(x[5m]))".into(),
+                            ));
+                        }
+                    }
+                }
+            }
+            if c.func.name == "histogram_quantile" {
+                if let Some(inner) = c.args.args.get(1) {
+                    if !labels_of(inner).has("le") {
+                        found.push((
+                            "promql/histogram-quantile-le",
+                            format!("`{name}`: histogram_quantile's input loses the `le` label, so every bucket collapses into one"),
+                            "keep le in the aggregation: sum by (le, ...) (rate(x_bucket[5m]))".into(),
+                        ));
+                    }
+                }
+            }
+        }
+    });
+    for (code, m, h) in found {
+        push(code, Severity::Error, "expr", m, h);
+    }
+    let Some(alert) = &r.alert else { return };
+
+    // Labels: a query value in a label makes a new alert every evaluation.
+    for (k, v) in &r.labels {
+        if v.contains("$value") || v.contains(".Value") {
+            push("alert/value-in-labels", Severity::Error, "labels", format!("`{alert}`: label `{k}` contains the query value: each evaluation is a new alert, so `for` never completes and notifications repeat"), "move the value to an annotation (description)".into());
+        }
+    }
+    // Template labels must survive the aggregation.
+    let set = labels_of(&expr);
+    let mut seen = BTreeSet::new();
+    for (field, text) in r.annotations.iter().chain(r.labels.iter()) {
+        for l in template_labels(text) {
+            if !set.has(&l) && seen.insert(l.clone()) {
+                push(
+                    "alert/template-labels",
+                    Severity::Error,
+                    "annotations",
+                    format!("`{alert}`: `{field}` uses $labels.{l}, but the expression's result has no `{l}` label: the text would show an empty value"),
+                    format!("keep `{l}` in the aggregation (by ({l}, ...)) or stop using it in the template"),
+                );
+            }
+        }
+    }
+    // Absent-style alerts need a `for`.
+    let mut absent_style = false;
+    walk(&expr, &mut |e| {
+        if let Expr::Call(c) = e {
+            if matches!(c.func.name, "absent" | "absent_over_time" | "vector") {
+                absent_style = true;
+            }
+        }
+    });
+    let for_ms = r.for_.as_deref().and_then(|f| crate::duration::parse(f).ok()).unwrap_or(0);
+    if absent_style && for_ms < 2 * scrape_ms {
+        push("alert/absent-for", Severity::Error, "for", format!("`{alert}` fires on missing series but waits only {}: it fires after every restart or late scrape", crate::duration::format(for_ms)), format!("set `for` to at least {} (2x the scrape interval)", crate::duration::format(2 * scrape_ms)));
+    } else if r.for_.is_none() && r.labels.get("severity").map(String::as_str) != Some("none") {
+        push("alert/missing-for", Severity::Warning, "for", format!("`{alert}` has no `for`: a single evaluation fires it, so it flaps"), "add for: 5m (or what the SLO tolerates)".into());
+    }
+    if !filters(&expr) && r.labels.get("severity").map(String::as_str) != Some("none") {
+        push("alert/no-comparison", Severity::Error, "expr", format!("`{alert}`: the expression has no comparison, so it fires for every series it returns"), "end the expression with a threshold, e.g. `> 0.05`".into());
+    }
+    match r.labels.get("severity").map(String::as_str) {
+        Some("critical" | "warning" | "info" | "none") => {}
+        other => push("alert/metadata", Severity::Error, "labels", format!("`{alert}`: severity label is {}, expected critical, warning or info", other.map(|s| format!("`{s}`")).unwrap_or_else(|| "missing".into())), "Alertmanager routes on severity".into()),
+    }
+    for a in ["summary", "description", "runbook_url"] {
+        if !r.annotations.contains_key(a) {
+            push("alert/metadata", Severity::Error, "annotations", format!("`{alert}` has no `{a}` annotation"), "every alert carries summary, description and runbook_url".into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn alert(expr: &str, for_: Option<&str>, desc: &str) -> RuleGroup {
+        let mut labels = BTreeMap::new();
+        labels.insert("severity".to_string(), "warning".to_string());
+        let mut ann = BTreeMap::new();
+        ann.insert("summary".to_string(), "S.".to_string());
+        ann.insert("description".to_string(), desc.to_string());
+        ann.insert("runbook_url".to_string(), "https://x/y.md".to_string());
+        RuleGroup {
+            name: "g".into(),
+            interval: None,
+            rules: vec![Rule { alert: Some("A".into()), expr: expr.into(), for_: for_.map(str::to_string), labels, annotations: ann, ..Default::default() }],
+        }
+    }
+
+    fn codes(g: RuleGroup) -> Vec<&'static str> {
+        check_groups(&[g], 30_000).into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn clean_alert_has_no_finding() {
+        assert_eq!(codes(alert("sum by (queue) (rate(x[2m])) > 1", Some("5m"), "{{ $labels.queue }}")), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn rate_window_below_two_scrapes() {
+        assert_eq!(codes(alert("rate(x[45s]) > 1", Some("5m"), "d")), vec!["promql/rate-window"]);
+        assert_eq!(codes(alert("rate(x[1m]) > 1", Some("5m"), "d")), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn histogram_quantile_must_keep_le() {
+        assert_eq!(codes(alert("histogram_quantile(0.95, sum by (route) (rate(h_bucket[5m]))) > 1", Some("5m"), "d")), vec!["promql/histogram-quantile-le"]);
+        assert_eq!(codes(alert("histogram_quantile(0.95, sum(rate(h_bucket[5m]))) > 1", Some("5m"), "d")), vec!["promql/histogram-quantile-le"]);
+        assert_eq!(codes(alert("histogram_quantile(0.95, sum without (pod) (rate(h_bucket[5m]))) > 1", Some("5m"), "d")), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn template_labels_must_survive_aggregation() {
+        assert_eq!(codes(alert("sum by (cluster) (rate(x[5m])) > 1", Some("5m"), "{{ $labels.queue }}")), vec!["alert/template-labels"]);
+        assert_eq!(codes(alert("(sum(rate(x[5m])) or vector(0)) == 0", Some("5m"), "{{ $labels.cluster }}")), vec!["alert/template-labels"]);
+        assert_eq!(codes(alert("histogram_quantile(0.9, sum by (le, route) (rate(h_bucket[5m]))) > 1", Some("5m"), "{{ $labels.route }}")), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn value_in_labels_is_rejected() {
+        let mut g = alert("x > 1", Some("5m"), "d");
+        g.rules[0].labels.insert("value".into(), "{{ $value }}".into());
+        assert_eq!(codes(g), vec!["alert/value-in-labels"]);
+    }
+
+    #[test]
+    fn absent_style_needs_for() {
+        assert_eq!(codes(alert("absent(up{job=\"a\"})", None, "d")), vec!["alert/absent-for"]);
+        assert_eq!(codes(alert("absent(up{job=\"a\"})", Some("30s"), "d")), vec!["alert/absent-for"]);
+        assert_eq!(codes(alert("absent(up{job=\"a\"})", Some("2m"), "d")), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn comparison_is_required() {
+        assert_eq!(codes(alert("sum(rate(x[5m]))", Some("5m"), "d")), vec!["alert/no-comparison"]);
+        assert_eq!(codes(alert("sum(rate(x[5m])) > bool 1", Some("5m"), "d")), vec!["alert/no-comparison"]);
+    }
+
+    #[test]
+    fn missing_for_warns() {
+        assert_eq!(codes(alert("x > 1", None, "d")), vec!["alert/missing-for"]);
+    }
+
+    #[test]
+    fn parse_error_is_reported() {
+        assert_eq!(codes(alert("sum(rate(x[5m])", Some("5m"), "d")), vec!["promql/parse-error"]);
+    }
+
+    #[test]
+    fn rate_of_sum_subquery() {
+        assert_eq!(codes(alert("rate(sum(x)[5m:1m]) > 1", Some("5m"), "d")), vec!["promql/rate-of-sum"]);
+    }
+
+    #[test]
+    fn metadata_is_required() {
+        let mut g = alert("x > 1", Some("5m"), "d");
+        g.rules[0].annotations.remove("runbook_url");
+        g.rules[0].labels.insert("severity".into(), "page".into());
+        assert_eq!(codes(g), vec!["alert/metadata", "alert/metadata"]);
+    }
+
+    #[test]
+    fn large_group_warns() {
+        let mut g = alert("x > 1", Some("5m"), "d");
+        let r = g.rules[0].clone();
+        g.rules = vec![r; 21];
+        assert_eq!(codes(g).first(), Some(&"rules/group-size"));
+    }
+}

@@ -1,0 +1,375 @@
+//! The definitions format (`apiVersion: luneo.io/v1alpha1`, `kind: ObservabilityDefinitions`).
+//!
+//! Every type here is plain data. Unknown fields are rejected so that a typo never
+//! silently drops a setting. The JSON Schema for editors is derived from these types.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub const API_VERSION: &str = "luneo.io/v1alpha1";
+pub const KIND: &str = "ObservabilityDefinitions";
+
+macro_rules! model {
+    ($($item:item)*) => {
+        $(
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+            #[serde(rename_all = "camelCase", deny_unknown_fields)]
+            $item
+        )*
+    };
+}
+
+model! {
+    /// Root of a definitions file.
+    pub struct Definitions {
+        /// Must be `luneo.io/v1alpha1`.
+        pub api_version: String,
+        /// Must be `ObservabilityDefinitions`.
+        pub kind: String,
+        pub metadata: Metadata,
+        pub spec: Spec,
+    }
+
+    pub struct Metadata {
+        /// Short name, used in generated object names (`<name>-obs-<cluster>`).
+        pub name: String,
+    }
+
+    pub struct Spec {
+        /// The clusters: exactly one `primary` and any number of `secondary` (standby).
+        pub clusters: Vec<Cluster>,
+        pub kubernetes: Kubernetes,
+        pub links: Links,
+        /// The metric contract: names, labels, units and buckets the rules rely on.
+        pub metrics: Metrics,
+        /// BullMQ queues watched by the queue alerts and dashboards.
+        pub queues: Vec<Queue>,
+        /// Alerts. Each alert carries its own threshold: the single place it is defined.
+        pub alerts: Vec<Alert>,
+    }
+
+    pub struct Cluster {
+        /// Name, also the value of the `cluster` label on alerts.
+        pub name: String,
+        pub role: ClusterRole,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+    }
+
+    pub struct Kubernetes {
+        /// Namespace of the generated objects (where kube-prometheus-stack runs).
+        pub namespace: String,
+        /// Labels kube-prometheus-stack's `ruleSelector` matches (default `release: <helm release>`).
+        pub rule_selector: BTreeMap<String, String>,
+        /// Label the Grafana dashboard sidecar watches.
+        pub dashboard_label: LabelPair,
+        /// Annotation that tells the sidecar which folder to put dashboards in.
+        pub dashboard_folder_annotation: String,
+        pub dashboard_folder: String,
+    }
+
+    pub struct LabelPair {
+        pub key: String,
+        pub value: String,
+    }
+
+    pub struct Links {
+        /// Base URL of the runbook pages; alert `runbook_url` is `<base>/<alert-kebab-name>.md`.
+        pub runbook_base_url: String,
+        /// Grafana base URL for `dashboard_url` annotations.
+        pub grafana_url: String,
+    }
+
+    pub struct Metrics {
+        /// Prometheus scrape interval of the targets (rate windows must be >= 2x this).
+        pub scrape_interval: String,
+        /// Label carrying the cluster name on every series; null when each Prometheus only
+        /// sees its own cluster.
+        #[serde(default)]
+        pub cluster_label: Option<String>,
+        pub http: HttpMetrics,
+        pub queues: QueueMetrics,
+        pub gpu: GpuMetrics,
+    }
+
+    pub struct HttpMetrics {
+        /// Histogram base name (without `_bucket`), e.g. `http_request_duration_seconds`.
+        pub histogram: String,
+        /// Unit of the histogram's observations: `s` or `ms`.
+        pub unit: Unit,
+        /// Label matchers selecting the API's series, e.g. `{job="luneo-api"}`.
+        #[serde(default)]
+        pub selector: Option<String>,
+        pub route_label: String,
+        pub status_label: String,
+        pub method_label: String,
+        /// Upper bounds of the histogram buckets, in `unit`.
+        pub buckets: Vec<f64>,
+    }
+
+    pub struct QueueMetrics {
+        /// BullMQ gauge `bullmq_job_count{queue, state}`.
+        pub job_count: String,
+        pub queue_label: String,
+        pub state_label: String,
+        pub waiting_state: String,
+        pub job_duration: HistogramRef,
+        /// Counter of failed jobs, e.g. `bullmq_job_failed_total`.
+        pub jobs_failed: String,
+    }
+
+    pub struct HistogramRef {
+        pub histogram: String,
+        pub unit: Unit,
+        pub queue_label: String,
+    }
+
+    pub struct GpuMetrics {
+        /// GPU utilisation metric the rules and dashboards use.
+        pub metric: String,
+        /// `percent` (0-100) or `ratio` (0-1).
+        pub unit: Unit,
+        #[serde(default)]
+        pub selector: Option<String>,
+        /// When set, `metric` is recorded from this exporter's metric.
+        #[serde(default)]
+        pub source: Option<GpuSource>,
+    }
+
+    pub struct GpuSource {
+        pub dcgm_exporter: DcgmSource,
+    }
+
+    pub struct DcgmSource {
+        /// dcgm-exporter metric, e.g. `DCGM_FI_DEV_GPU_UTIL` (0-100).
+        pub metric: String,
+    }
+
+    pub struct Queue {
+        /// Short name (`ai`, `render`) used in alerts and dashboards.
+        pub name: String,
+        /// Queue name as BullMQ exports it in the queue label.
+        pub bullmq_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+    }
+
+    pub struct Threshold {
+        pub value: f64,
+        pub unit: Unit,
+    }
+
+    pub struct Alert {
+        /// Alert name, CamelCase, <= 40 characters.
+        pub name: String,
+        /// What the alert measures; decides the expression.
+        pub slo: SloKind,
+        /// Quantile for `apiLatency` (e.g. 0.95).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub quantile: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub threshold: Option<Threshold>,
+        /// Queues (by short name) for `queueBacklogGrowth`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub queues: Option<Vec<String>>,
+        /// Range window for rates and derivatives (default: 5m, or 4x scrape interval for `apiNoTraffic`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub window: Option<String>,
+        /// How long the condition must hold before the alert fires.
+        #[serde(rename = "for")]
+        pub for_: String,
+        pub severity: AlertSeverity,
+        /// Clusters (by name) the alert is deployed to.
+        pub clusters: Vec<String>,
+        /// Static summary (capital letter, ends with a period).
+        pub summary: String,
+        /// Muted by `kubectl luneo-obs dr start` during disaster-recovery tests.
+        #[serde(default)]
+        pub dr_expected: bool,
+        /// PromQL for `slo: custom` (without the threshold comparison when `threshold` is set).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub expr: Option<String>,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterRole {
+    Primary,
+    Secondary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum AlertSeverity {
+    Critical,
+    Warning,
+    Info,
+}
+
+impl AlertSeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertSeverity::Critical => "critical",
+            AlertSeverity::Warning => "warning",
+            AlertSeverity::Info => "info",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum SloKind {
+    /// API latency quantile from the HTTP histogram above a threshold (ms or s).
+    ApiLatency,
+    /// Share of 5xx responses above a threshold (percent or ratio).
+    ApiErrorRatio,
+    /// No request observed for `for` (flat counter or missing series, one alert identity).
+    ApiNoTraffic,
+    /// Waiting backlog growing faster than a threshold (jobs/min) on the listed queues.
+    QueueBacklogGrowth,
+    /// Average GPU utilisation above a threshold (percent or ratio).
+    GpuUtilisation,
+    /// A hand-written PromQL expression (`expr`).
+    Custom,
+}
+
+impl SloKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SloKind::ApiLatency => "apiLatency",
+            SloKind::ApiErrorRatio => "apiErrorRatio",
+            SloKind::ApiNoTraffic => "apiNoTraffic",
+            SloKind::QueueBacklogGrowth => "queueBacklogGrowth",
+            SloKind::GpuUtilisation => "gpuUtilisation",
+            SloKind::Custom => "custom",
+        }
+    }
+}
+
+/// Units of thresholds and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum Unit {
+    #[serde(rename = "ms")]
+    Milliseconds,
+    #[serde(rename = "s")]
+    Seconds,
+    #[serde(rename = "percent")]
+    Percent,
+    #[serde(rename = "ratio")]
+    Ratio,
+    #[serde(rename = "jobs/min")]
+    JobsPerMinute,
+    #[serde(rename = "requests/s")]
+    RequestsPerSecond,
+    #[serde(rename = "none")]
+    None,
+}
+
+/// What a unit measures: units of one dimension convert into each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Time,
+    Fraction,
+    JobRate,
+    RequestRate,
+    Dimensionless,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Milliseconds => "ms",
+            Unit::Seconds => "s",
+            Unit::Percent => "percent",
+            Unit::Ratio => "ratio",
+            Unit::JobsPerMinute => "jobs/min",
+            Unit::RequestsPerSecond => "requests/s",
+            Unit::None => "none",
+        }
+    }
+
+    /// Short suffix for humans (`600 ms`, `5 %`).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Milliseconds => "ms",
+            Unit::Seconds => "s",
+            Unit::Percent => "%",
+            Unit::Ratio => "",
+            Unit::JobsPerMinute => "jobs/min",
+            Unit::RequestsPerSecond => "req/s",
+            Unit::None => "",
+        }
+    }
+
+    pub fn dimension(self) -> Dimension {
+        match self {
+            Unit::Milliseconds | Unit::Seconds => Dimension::Time,
+            Unit::Percent | Unit::Ratio => Dimension::Fraction,
+            Unit::JobsPerMinute => Dimension::JobRate,
+            Unit::RequestsPerSecond => Dimension::RequestRate,
+            Unit::None => Dimension::Dimensionless,
+        }
+    }
+
+    /// Factor from this unit to the dimension's base unit (s, ratio, jobs/min, req/s).
+    fn to_base(self) -> f64 {
+        match self {
+            Unit::Milliseconds => 0.001,
+            Unit::Percent => 0.01,
+            _ => 1.0,
+        }
+    }
+
+    /// Convert `v` in `self` to `to`; `None` when the dimensions differ.
+    pub fn convert(self, v: f64, to: Unit) -> Option<f64> {
+        if self.dimension() != to.dimension() {
+            return None;
+        }
+        if self == to {
+            return Some(v);
+        }
+        // Exact decimal conversions (600 ms -> 0.6 s, 5 % -> 0.05) without binary noise.
+        let (num, den) = (self.to_base(), to.to_base());
+        let r = if num < den { v / (den / num).round() } else { v * (num / den).round() };
+        Some(r)
+    }
+
+    /// Closed range of meaningful values in this unit.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Unit::Percent => (0.0, 100.0),
+            Unit::Ratio => (0.0, 1.0),
+            _ => (0.0, f64::INFINITY),
+        }
+    }
+
+    /// Grafana's unit id for panels.
+    pub fn grafana(self) -> &'static str {
+        match self {
+            Unit::Milliseconds => "ms",
+            Unit::Seconds => "s",
+            Unit::Percent => "percent",
+            Unit::Ratio => "percentunit",
+            Unit::JobsPerMinute => "short",
+            Unit::RequestsPerSecond => "reqps",
+            Unit::None => "short",
+        }
+    }
+}
+
+/// Format a number the way a person writes it (no trailing `.0`).
+pub fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v}");
+        s
+    }
+}
