@@ -1,1 +1,223 @@
-fn main() {}
+//! `kubectl luneo-obs`: generate and validate Luneo's observability manifests.
+//!
+//! A thin layer of I/O (files, terminal) around core operations that take and return
+//! plain data. Exit codes: 0 success, 1 problems found (diagnostics, drift), 2 could not run.
+
+mod core;
+mod fsio;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use luneo_obs_core::{Diagnostic, ExplainRequest, GenerateRequest, ManifestTree, Severity, Source, ValidateRequest};
+
+use crate::core::Core;
+
+#[derive(Parser)]
+#[command(
+    name = "kubectl luneo-obs",
+    bin_name = "kubectl luneo-obs",
+    version,
+    about = "kubectl luneo-obs: observability-as-code for Luneo (PrometheusRules, dashboards, Alertmanager, DR silences)",
+    long_about = "kubectl luneo-obs: observability-as-code for Luneo.\n\nEvery artefact (PrometheusRules, dashboards, Alertmanager configuration) is derived from one definitions file. Without --definitions, the Luneo definitions embedded in the plugin are used.\n\nExit codes: 0 success, 1 problems found, 2 could not run."
+)]
+struct Cli {
+    /// Definitions file (default: the embedded Luneo definitions).
+    #[arg(short = 'f', long = "definitions", global = true, value_name = "FILE")]
+    definitions: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Output {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the manifests tree (overlays, rules, dashboards) derived from the definitions.
+    Generate {
+        /// Output directory, replaced as a whole (atomically).
+        #[arg(long, default_value = "manifests", value_name = "DIR")]
+        out: PathBuf,
+        /// Write nothing; exit 1 and list the files when the tree on disk differs.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Check the definitions and an existing manifests tree.
+    Validate {
+        /// Manifests tree to check (default: ./manifests when it exists).
+        #[arg(long, value_name = "DIR")]
+        manifests: Option<PathBuf>,
+        /// Check the definitions only, not a manifests tree.
+        #[arg(long, conflicts_with = "manifests")]
+        definitions_only: bool,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
+        output: Output,
+    },
+    /// Show an alert: threshold, expression, for, severity, clusters, runbook.
+    Explain {
+        /// Alert name, e.g. ApiLatencyHigh.
+        alert: String,
+        #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
+        output: Output,
+    },
+    /// Print the plugin and core versions.
+    Version,
+}
+
+/// A failure to run (exit 2), as opposed to problems found (exit 1).
+struct Fatal(String);
+
+fn read_definitions(path: &Option<PathBuf>) -> Result<Option<Source>, Fatal> {
+    match path {
+        None => Ok(None),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| Fatal(format!("cannot read definitions file {}: {e}", p.display())))?;
+            Ok(Some(Source { name: p.display().to_string(), text }))
+        }
+    }
+}
+
+fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{}", d.render());
+    }
+}
+
+fn summary(diags: &[Diagnostic]) -> String {
+    let e = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let w = diags.iter().filter(|d| d.severity == Severity::Warning).count();
+    format!("{e} error{}, {w} warning{}", if e == 1 { "" } else { "s" }, if w == 1 { "" } else { "s" })
+}
+
+fn generate(core: &dyn Core, defs: Option<Source>, out: &Path, check: bool) -> Result<u8, Fatal> {
+    let resp = core.generate(&GenerateRequest { definitions: defs }).map_err(Fatal)?;
+    print_diagnostics(&resp.diagnostics);
+    if !resp.ok {
+        eprintln!("generation failed ({}); {} left untouched", summary(&resp.diagnostics), out.display());
+        return Ok(1);
+    }
+    if check {
+        let on_disk = if out.exists() {
+            fsio::read_tree(out).map_err(|e| Fatal(format!("cannot read {}: {e}", out.display())))?
+        } else {
+            Default::default()
+        };
+        let d = fsio::diff_tree(&on_disk, &resp.files);
+        if d.is_empty() {
+            println!("{} is up to date ({} files)", out.display(), resp.files.len());
+            return Ok(0);
+        }
+        for f in &d.missing {
+            println!("missing: {}/{f}", out.display());
+        }
+        for f in &d.changed {
+            println!("differs: {}/{f}", out.display());
+        }
+        for f in &d.extra {
+            println!("extra:   {}/{f}", out.display());
+        }
+        eprintln!("{} is out of date: run `kubectl luneo-obs generate` and commit the result", out.display());
+        return Ok(1);
+    }
+    fsio::write_tree_atomic(out, &resp.files).map_err(Fatal)?;
+    let bytes: usize = resp.files.values().map(String::len).sum();
+    println!("wrote {} files ({bytes} bytes) to {} ({})", resp.files.len(), out.display(), summary(&resp.diagnostics));
+    Ok(0)
+}
+
+fn validate(core: &dyn Core, defs: Option<Source>, manifests: Option<PathBuf>, definitions_only: bool, output: Output) -> Result<u8, Fatal> {
+    let dir = match (manifests, definitions_only) {
+        (_, true) => None,
+        (Some(d), _) => {
+            if !d.is_dir() {
+                return Err(Fatal(format!("manifests directory {} does not exist", d.display())));
+            }
+            Some(d)
+        }
+        (None, false) => Some(PathBuf::from("manifests")).filter(|d| d.is_dir()),
+    };
+    let tree = match &dir {
+        Some(d) => Some(ManifestTree {
+            root: d.display().to_string(),
+            files: fsio::read_tree(d).map_err(|e| Fatal(format!("cannot read {}: {e}", d.display())))?,
+        }),
+        None => None,
+    };
+    let resp = core.validate(&ValidateRequest { definitions: defs, manifests: tree }).map_err(Fatal)?;
+    match output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&resp).map_err(|e| Fatal(e.to_string()))?),
+        Output::Human => {
+            for d in &resp.diagnostics {
+                println!("{}", d.render());
+            }
+            let what = match &dir {
+                Some(d) => format!("definitions and {}", d.display()),
+                None => "definitions".to_string(),
+            };
+            println!("{}: {what}: {}", if resp.ok { "ok" } else { "FAILED" }, summary(&resp.diagnostics));
+        }
+    }
+    Ok(if resp.ok { 0 } else { 1 })
+}
+
+fn explain(core: &dyn Core, defs: Option<Source>, alert: String, output: Output) -> Result<u8, Fatal> {
+    let resp = core.explain(&ExplainRequest { definitions: defs, alert }).map_err(Fatal)?;
+    let Some(a) = &resp.alert else {
+        print_diagnostics(&resp.diagnostics);
+        return Ok(1);
+    };
+    if output == Output::Json {
+        println!("{}", serde_json::to_string_pretty(a).map_err(|e| Fatal(e.to_string()))?);
+        return Ok(0);
+    }
+    println!("{}  ({})", a.name, a.summary);
+    println!("  slo:        {}", a.slo);
+    println!("  threshold:  {}", if a.threshold.is_empty() { "-" } else { &a.threshold });
+    println!("  for:        {}", a.r#for);
+    println!("  severity:   {}", a.severity);
+    println!("  clusters:   {}", a.clusters.join(", "));
+    println!("  dr-expected:{}", if a.dr_expected { " yes (muted by `dr start`)" } else { " no" });
+    println!("  runbook:    {}", a.runbook_url);
+    println!("  defined at: {}:{}:{}", a.file, a.line, a.column);
+    for e in &a.exprs {
+        println!("  expr [{}]:\n    {}", e.cluster, e.expr);
+    }
+    Ok(0)
+}
+
+fn run(cli: Cli) -> Result<u8, Fatal> {
+    let core = core::Native;
+    match cli.command {
+        Command::Version => {
+            println!("kubectl-luneo_obs {} (core: {})", env!("CARGO_PKG_VERSION"), core.describe());
+            Ok(0)
+        }
+        Command::Generate { out, check } => generate(&core, read_definitions(&cli.definitions)?, &out, check),
+        Command::Validate { manifests, definitions_only, output } => validate(&core, read_definitions(&cli.definitions)?, manifests, definitions_only, output),
+        Command::Explain { alert, output } => explain(&core, read_definitions(&cli.definitions)?, alert, output),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(c) => ExitCode::from(c),
+        Err(Fatal(msg)) => {
+            eprintln!("kubectl luneo-obs: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -143,6 +143,8 @@ fn rule_findings(l: &Loaded, outs: &[manifests::ClusterOutput]) -> Vec<Diagnosti
             let field_path = match (f.field, path.starts_with("spec.alerts[")) {
                 ("expr", true) if l.doc.index.contains_key(&format!("{path}.expr")) => format!("{path}.expr"),
                 ("for", true) => format!("{path}.for"),
+                ("labels", true) if l.doc.index.contains_key(&format!("{path}.labels")) => format!("{path}.labels"),
+                ("annotations", true) if l.doc.index.contains_key(&format!("{path}.description")) => format!("{path}.description"),
                 _ => path,
             };
             let d = Diagnostic::new(f.code, f.severity, &l.file, l.pos(&field_path), format!("{} (cluster {})", f.message, o.rules.cluster)).with_hint(f.hint);

@@ -205,7 +205,9 @@ fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<
     }
     let primaries = s.clusters.iter().filter(|c| c.role == crate::model::ClusterRole::Primary).count();
     if primaries != 1 {
-        c.err("definitions/primary-cluster", "spec.clusters", format!("exactly one cluster must have role primary, found {primaries}"), "mark the production cluster `role: primary` and the others `role: secondary`");
+        // Point at the second primary's role when there are several.
+        let at = s.clusters.iter().enumerate().filter(|(_, c)| c.role == crate::model::ClusterRole::Primary).nth(1).map(|(i, _)| format!("spec.clusters[{i}].role")).unwrap_or_else(|| "spec.clusters".into());
+        c.err("definitions/primary-cluster", &at, format!("exactly one cluster must have role primary, found {primaries}"), "mark the production cluster `role: primary` and the others `role: secondary`");
     }
 
     // Kubernetes and links.
@@ -302,6 +304,13 @@ fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<
             if !cluster_names.contains(cl.as_str()) {
                 let known: Vec<&str> = cluster_names.iter().copied().collect();
                 c.err("alert/unknown-cluster", &format!("{ap}.clusters[{j}]"), format!("alert `{}` applies to cluster `{cl}`, which is not defined", a.name), &format!("defined clusters: {}", known.join(", ")));
+            }
+        }
+        for k in a.labels.keys() {
+            if !is_label_name(k) {
+                c.err("definitions/bad-label-name", &format!("{ap}.labels.{k}"), format!("`{k}` is not a valid Prometheus label name"), "label names match [a-zA-Z_][a-zA-Z0-9_]*");
+            } else if k == "severity" || k == "cluster" {
+                c.err("alert/reserved-label", &format!("{ap}.labels.{k}"), format!("label `{k}` is set by luneo-obs from the alert's {k}"), "use the alert's `severity` / `clusters` fields instead");
             }
         }
         let for_ms = c.duration(&format!("{ap}.for"), &a.for_);

@@ -185,6 +185,12 @@ model! {
         pub clusters: Vec<String>,
         /// Static summary (capital letter, ends with a period).
         pub summary: String,
+        /// Description template overriding the generated one (`{{ $labels.x }}`, `{{ $value }}`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+        /// Extra static labels on the alert (e.g. `team: sre`). Never put `$value` here.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        pub labels: BTreeMap<String, String>,
         /// Muted by `kubectl luneo-obs dr start` during disaster-recovery tests.
         #[serde(default)]
         pub dr_expected: bool,

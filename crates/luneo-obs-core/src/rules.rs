@@ -349,12 +349,13 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
         if !a.clusters.iter().any(|c| c == &cluster.name) {
             continue;
         }
-        let mut labels = BTreeMap::new();
+        let mut labels = a.labels.clone();
         labels.insert("severity".to_string(), a.severity.as_str().to_string());
         labels.insert("cluster".to_string(), cluster.name.clone());
         let mut ann = BTreeMap::new();
         ann.insert("summary".to_string(), a.summary.trim().to_string());
-        ann.insert("description".to_string(), description(defs, a, &cluster.name));
+        let desc = a.description.clone().unwrap_or_else(|| description(defs, a, &cluster.name));
+        ann.insert("description".to_string(), desc);
         ann.insert("runbook_url".to_string(), runbook_url(defs, &a.name));
         ann.insert(
             "dashboard_url".to_string(),
