@@ -10,6 +10,7 @@ pub mod api;
 pub mod checks;
 pub mod diag;
 pub mod duration;
+pub mod health;
 pub mod load;
 pub mod manifests;
 pub mod model;

@@ -1,0 +1,579 @@
+//! SLO health: the status of every alert's condition right now, for the Grafana panel.
+//!
+//! One SLO per alert deployed to a cluster (one per queue for queue alerts). Each SLO
+//! carries the PromQL the panel queries: the alert's own expression without its
+//! comparison, built by [`rules::alert_expr`] from the same recording rules. The status
+//! compares the value with the alert's threshold in the metric's unit
+//! ([`rules::threshold_in_metric_unit`]), so the panel and the alert use one number.
+//! `for` is not applied: a tile turns red as soon as the condition holds, the alert
+//! fires once it has held for `for`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::Source;
+use crate::diag::{self, Diagnostic, Pos};
+use crate::load::{self, Loaded};
+use crate::model::{fmt_num, Alert, AlertSeverity, SloKind, Unit};
+use crate::rules;
+
+/// A sample as the panel hands it over: a number, a Prometheus-style string (`"NaN"`,
+/// `"+Inf"`, `"-Inf"`, `"0.25"`) since JSON has no NaN or infinity, or null (no data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Sample {
+    Number(f64),
+    Text(String),
+}
+
+impl Sample {
+    fn to_f64(&self) -> Result<f64, String> {
+        match self {
+            Sample::Number(v) => Ok(*v),
+            Sample::Text(s) => match s.trim() {
+                "NaN" | "nan" => Ok(f64::NAN),
+                "+Inf" | "Inf" | "inf" | "+inf" => Ok(f64::INFINITY),
+                "-Inf" | "-inf" => Ok(f64::NEG_INFINITY),
+                t => t.parse::<f64>().map_err(|_| format!("`{s}` is not a number")),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HealthRequest {
+    /// `None` means the embedded Luneo definitions.
+    #[serde(default)]
+    pub definitions: Option<Source>,
+    /// Only the alerts deployed to this cluster; `None` means every cluster.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// Current value per SLO, keyed by SLO id (`primary/ApiLatencyHigh`) or by refId,
+    /// in the unit the SLO's query returns (`metricUnit`). Missing or null: no data.
+    #[serde(default)]
+    pub values: BTreeMap<String, Option<Sample>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warning,
+    Critical,
+    Nodata,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Critical => "critical",
+            Status::Nodata => "nodata",
+        }
+    }
+
+    /// The status of a breached alert: its severity (`info` shows as a warning).
+    fn of_severity(s: AlertSeverity) -> Status {
+        match s {
+            AlertSeverity::Critical => Status::Critical,
+            AlertSeverity::Warning | AlertSeverity::Info => Status::Warning,
+        }
+    }
+}
+
+/// How the alert compares its value with the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Comparison {
+    #[serde(rename = ">")]
+    Above,
+    #[serde(rename = "==")]
+    Equal,
+}
+
+impl Comparison {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Above => ">",
+            Comparison::Equal => "==",
+        }
+    }
+
+    fn breached(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Above => value > threshold,
+            Comparison::Equal => value == threshold,
+        }
+    }
+}
+
+/// One SLO of a cluster: what the panel queries and how it judges the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SloDef {
+    /// `cluster/Alert` or `cluster/Alert/queue`.
+    pub id: String,
+    /// Grafana query refId (`ApiLatencyHigh`, `QueueWaitThreshold_ai`), unique in a cluster.
+    pub ref_id: String,
+    pub alert: String,
+    /// SLO kind (`apiLatency`, ...).
+    pub slo: String,
+    pub title: String,
+    pub cluster: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// PromQL of the value: the alert expression without its comparison.
+    pub expr: String,
+    /// Threshold in the display unit (the alert's threshold as written).
+    pub threshold: f64,
+    /// Display unit (`ms`, `percent`, `jobs/min`, `requests/s`).
+    pub unit: String,
+    /// Grafana unit id of the display unit.
+    pub grafana_unit: String,
+    /// Unit of the values `expr` returns (`s`, `ratio`, ...).
+    pub metric_unit: String,
+    /// The exact number in the alert expression.
+    pub threshold_in_metric_unit: f64,
+    pub comparison: Comparison,
+    pub severity: String,
+    pub r#for: String,
+}
+
+/// An SLO with its current value and status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SloHealth {
+    #[serde(flatten)]
+    pub def: SloDef,
+    /// Value in the display unit; null when there is no data or it is not finite.
+    pub value: Option<f64>,
+    /// `612.5 ms`, `+Inf s`, `no data`.
+    pub value_text: String,
+    /// `600 ms`, `5 %`.
+    pub threshold_text: String,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthResponse {
+    /// No error diagnostics.
+    pub ok: bool,
+    pub slos: Vec<SloHealth>,
+    /// Number of SLOs per status (`ok`, `warning`, `critical`, `nodata`).
+    pub counts: BTreeMap<String, usize>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The query a dashboard embeds for the panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PanelTarget {
+    pub ref_id: String,
+    pub expr: String,
+    /// Makes the series name equal to the refId, so the panel matches either way.
+    pub legend_format: String,
+}
+
+fn metric_unit(l: &Loaded, a: &Alert) -> Unit {
+    let m = &l.defs.spec.metrics;
+    match a.slo {
+        SloKind::ApiLatency => m.http.unit,
+        SloKind::ApiErrorRatio => Unit::Ratio,
+        SloKind::QueueBacklogGrowth => Unit::JobsPerMinute,
+        SloKind::GpuUtilisation => m.gpu.unit,
+        SloKind::ApiNoTraffic => Unit::RequestsPerSecond,
+        SloKind::Custom => a.threshold.as_ref().map_or(Unit::None, |t| t.unit),
+    }
+}
+
+fn title(a: &Alert, queue: Option<&str>) -> String {
+    match a.slo {
+        SloKind::ApiLatency => format!("API latency P{}", fmt_num((a.quantile.unwrap_or(0.95) * 1000.0).round() / 10.0)),
+        SloKind::ApiErrorRatio => "API 5xx ratio".into(),
+        SloKind::ApiNoTraffic => "API traffic".into(),
+        SloKind::QueueBacklogGrowth => format!("Queue {} backlog growth", queue.unwrap_or_default()),
+        SloKind::GpuUtilisation => "GPU utilisation".into(),
+        SloKind::Custom => a.name.clone(),
+    }
+}
+
+/// Split an alert expression into its value expression, given the comparison suffix.
+fn strip_comparison(full: &str, cmp: Comparison, thr: f64) -> Option<String> {
+    let suffix = format!(" {} {}", cmp.as_str(), fmt_num(thr));
+    full.strip_suffix(&suffix).map(str::to_string)
+}
+
+/// The SLOs of the alerts deployed to `cluster` (every cluster when `None`), in the
+/// order of the definitions' clusters, then alerts, then each alert's queues.
+pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Diagnostic>> {
+    let defs = &l.defs;
+    if let Some(c) = cluster {
+        if !defs.spec.clusters.iter().any(|x| x.name == c) {
+            let names: Vec<&str> = defs.spec.clusters.iter().map(|x| x.name.as_str()).collect();
+            return Err(vec![Diagnostic::error("health/unknown-cluster", &l.file, l.pos("spec.clusters"), format!("no cluster named `{c}` in the definitions"))
+                .with_hint(format!("defined clusters: {} (or leave the cluster empty for all)", names.join(", ")))]);
+        }
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for cl in defs.spec.clusters.iter().filter(|x| cluster.is_none_or(|c| c == x.name)) {
+        for a in defs.spec.alerts.iter().filter(|a| a.clusters.iter().any(|c| c == &cl.name)) {
+            let (cmp, thr_metric, thr_display, display_unit) = match (&a.threshold, a.slo) {
+                (None, SloKind::ApiNoTraffic) => (Comparison::Equal, 0.0, 0.0, Unit::RequestsPerSecond),
+                (Some(t), _) => match rules::threshold_in_metric_unit(defs, a) {
+                    Some(v) => (Comparison::Above, v, t.value, t.unit),
+                    None => {
+                        errors.push(
+                            Diagnostic::error("health/threshold-unit", &l.file, l.pos(&format!("{}.threshold", l.alert_path(&a.name))), format!("the threshold of `{}` cannot be converted to the metric's unit", a.name))
+                                .with_hint("use a threshold unit of the metric's dimension"),
+                        );
+                        continue;
+                    }
+                },
+                // A custom alert without threshold fires whenever its expression returns a sample.
+                (None, _) => (Comparison::Above, f64::NEG_INFINITY, f64::NEG_INFINITY, Unit::None),
+            };
+            let queues: Vec<Option<String>> = match (a.slo, &a.queues) {
+                (SloKind::QueueBacklogGrowth, Some(qs)) => qs.iter().map(|q| Some(q.clone())).collect(),
+                _ => vec![None],
+            };
+            for q in queues {
+                let mut one = a.clone();
+                if let Some(q) = &q {
+                    one.queues = Some(vec![q.clone()]);
+                }
+                let full = rules::alert_expr(defs, &one, &cl.name);
+                let expr = if thr_metric.is_finite() { strip_comparison(&full, cmp, thr_metric) } else { Some(full.clone()) };
+                let Some(expr) = expr else {
+                    errors.push(
+                        Diagnostic::error("health/expr-shape", &l.file, l.pos(&l.alert_path(&a.name)), format!("cannot split the expression of `{}` into value and comparison: {full}", a.name))
+                            .with_hint("this is a luneo-obs bug: please report it with the definitions"),
+                    );
+                    continue;
+                };
+                let suffix = q.as_ref().map(|q| format!("/{q}")).unwrap_or_default();
+                out.push(SloDef {
+                    id: format!("{}/{}{suffix}", cl.name, a.name),
+                    ref_id: format!("{}{}", a.name, q.as_ref().map(|q| format!("_{q}")).unwrap_or_default()),
+                    alert: a.name.clone(),
+                    slo: a.slo.as_str().to_string(),
+                    title: title(a, q.as_deref()),
+                    cluster: cl.name.clone(),
+                    queue: q,
+                    expr,
+                    threshold: thr_display,
+                    unit: display_unit.as_str().to_string(),
+                    grafana_unit: display_unit.grafana().to_string(),
+                    metric_unit: metric_unit(l, a).as_str().to_string(),
+                    threshold_in_metric_unit: thr_metric,
+                    comparison: cmp,
+                    severity: a.severity.as_str().to_string(),
+                    r#for: a.for_.clone(),
+                });
+            }
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// The targets a dashboard of `cluster` gives the health panel.
+pub fn panel_targets(l: &Loaded, cluster: &str) -> Result<Vec<PanelTarget>, Vec<Diagnostic>> {
+    Ok(slo_defs(l, Some(cluster))?.into_iter().map(|s| PanelTarget { legend_format: s.ref_id.clone(), ref_id: s.ref_id, expr: s.expr }).collect())
+}
+
+fn unit_from_str(s: &str) -> Unit {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or(Unit::None)
+}
+
+/// `600 ms`, `5 %`, `40 jobs/min`, `0.12` (ratio).
+fn with_unit(num: &str, unit: Unit) -> String {
+    match unit.symbol() {
+        "" => num.to_string(),
+        sym => format!("{num} {sym}"),
+    }
+}
+
+/// Round to 2 decimals, with more digits (up to 6) while rounding would hide the
+/// difference from the threshold: 600.0001 ms must not read as 600 ms on a red tile.
+fn fmt_value(v: f64, threshold: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() { "NaN".into() } else if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+    }
+    let mut digits = 2;
+    loop {
+        let p = 10f64.powi(digits);
+        let r = (v * p).round() / p;
+        if digits >= 6 || r != threshold || v == threshold {
+            let s = format!("{r:.*}", digits as usize);
+            let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+            return if s == "-0" { "0".into() } else { s };
+        }
+        digits += 1;
+    }
+}
+
+/// Judge one value (in the metric's unit) against an SLO.
+pub fn judge(def: &SloDef, value: Option<f64>) -> SloHealth {
+    let display = unit_from_str(&def.unit);
+    let metric = unit_from_str(&def.metric_unit);
+    let threshold_text = if def.threshold.is_finite() { with_unit(&fmt_num(def.threshold), display) } else { "any sample".into() };
+    let (status, shown, text) = match value {
+        None => (Status::Nodata, None, "no data".to_string()),
+        Some(v) if v.is_nan() => (Status::Nodata, None, "no data".to_string()),
+        Some(v) => {
+            let status = if def.comparison.breached(v, def.threshold_in_metric_unit) { Status::of_severity(parse_severity(&def.severity)) } else { Status::Ok };
+            let in_display = metric.convert(v, display).unwrap_or(v);
+            let shown = in_display.is_finite().then_some(in_display);
+            (status, shown, with_unit(&fmt_value(in_display, def.threshold), display))
+        }
+    };
+    SloHealth { def: def.clone(), value: shown, value_text: text, threshold_text, status }
+}
+
+fn parse_severity(s: &str) -> AlertSeverity {
+    match s {
+        "critical" => AlertSeverity::Critical,
+        "info" => AlertSeverity::Info,
+        _ => AlertSeverity::Warning,
+    }
+}
+
+/// Evaluate the health of every SLO of the request's cluster.
+pub fn evaluate(l: &Loaded, req: &HealthRequest) -> HealthResponse {
+    let defs = match slo_defs(l, req.cluster.as_deref()) {
+        Ok(d) => d,
+        Err(d) => return HealthResponse { ok: false, diagnostics: d, ..Default::default() },
+    };
+    let mut diagnostics = l.warnings.clone();
+    let top = Pos { line: 1, column: 1 };
+    let mut parsed: BTreeMap<&str, Option<f64>> = BTreeMap::new();
+    for (k, v) in &req.values {
+        let f = match v {
+            None => None,
+            Some(s) => match s.to_f64() {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    diagnostics.push(Diagnostic::warning("health/bad-value", "values", top, format!("value of `{k}`: {e}")).with_hint("send a number, \"NaN\", \"+Inf\", \"-Inf\" or null"));
+                    None
+                }
+            },
+        };
+        if !defs.iter().any(|d| d.id == *k || d.ref_id == *k) {
+            let known: Vec<&str> = defs.iter().map(|d| d.ref_id.as_str()).collect();
+            diagnostics.push(Diagnostic::warning("health/unknown-value", "values", top, format!("`{k}` matches no SLO id or refId")).with_hint(format!("known refIds: {}", known.join(", "))));
+        }
+        parsed.insert(k.as_str(), f);
+    }
+    let slos: Vec<SloHealth> = defs
+        .iter()
+        .map(|d| {
+            let v = parsed.get(d.id.as_str()).or_else(|| parsed.get(d.ref_id.as_str())).copied().flatten();
+            judge(d, v)
+        })
+        .collect();
+    let mut counts: BTreeMap<String, usize> = [Status::Ok, Status::Warning, Status::Critical, Status::Nodata].iter().map(|s| (s.as_str().to_string(), 0)).collect();
+    for s in &slos {
+        *counts.entry(s.status.as_str().to_string()).or_default() += 1;
+    }
+    diag::sort(&mut diagnostics);
+    HealthResponse { ok: !diag::has_errors(&diagnostics), slos, counts, diagnostics }
+}
+
+/// The host-facing operation: load the definitions, then [`evaluate`].
+pub fn evaluate_health(req: &HealthRequest) -> HealthResponse {
+    let loaded = match &req.definitions {
+        Some(s) => load::load(&s.name, &s.text),
+        None => load::load_embedded(),
+    };
+    match loaded {
+        Ok(l) => evaluate(&l, req),
+        Err(d) => HealthResponse { ok: false, diagnostics: d, ..Default::default() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn embedded() -> Loaded {
+        load::load_embedded().unwrap()
+    }
+
+    fn req(cluster: Option<&str>, values: &[(&str, Option<Sample>)]) -> HealthRequest {
+        HealthRequest { definitions: None, cluster: cluster.map(str::to_string), values: values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() }
+    }
+
+    fn num(v: f64) -> Option<Sample> {
+        Some(Sample::Number(v))
+    }
+
+    fn status_of(r: &HealthResponse, id: &str) -> Status {
+        r.slos.iter().find(|s| s.def.id == id).unwrap_or_else(|| panic!("no SLO {id}")).status
+    }
+
+    #[test]
+    fn one_slo_per_alert_and_queue_per_cluster() {
+        let l = embedded();
+        let ids: Vec<String> = slo_defs(&l, Some("primary")).unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "primary/ApiLatencyHigh",
+                "primary/ApiErrorRate",
+                "primary/QueueWaitThreshold/ai",
+                "primary/QueueWaitThreshold/render",
+                "primary/RenderGpuSaturation"
+            ]
+        );
+        let ids: Vec<String> = slo_defs(&l, Some("standby")).unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["standby/StandbyApiUnavailable", "standby/StandbyQueueGrowth/ai", "standby/StandbyQueueGrowth/render"]);
+        assert_eq!(slo_defs(&l, None).unwrap().len(), 8);
+    }
+
+    /// The panel's query plus its comparison and threshold is exactly the alert's
+    /// expression for that queue: the panel and the alert cannot drift apart.
+    #[test]
+    fn target_plus_comparison_is_the_alert_expression() {
+        let l = embedded();
+        for d in slo_defs(&l, None).unwrap() {
+            let mut a = l.defs.spec.alerts.iter().find(|a| a.name == d.alert).unwrap().clone();
+            if let Some(q) = &d.queue {
+                a.queues = Some(vec![q.clone()]);
+            }
+            let alert = rules::alert_expr(&l.defs, &a, &d.cluster);
+            assert_eq!(format!("{} {} {}", d.expr, d.comparison.as_str(), fmt_num(d.threshold_in_metric_unit)), alert, "{}", d.id);
+            assert_eq!(Some(d.threshold_in_metric_unit), rules::threshold_in_metric_unit(&l.defs, &a).or(Some(0.0)));
+        }
+        let lat = slo_defs(&l, Some("primary")).unwrap().into_iter().next().unwrap();
+        assert_eq!(lat.expr, "cluster:http_request_duration_seconds:p95_rate5m{cluster=\"primary\"}");
+        assert_eq!((lat.threshold, lat.unit.as_str(), lat.threshold_in_metric_unit, lat.metric_unit.as_str()), (600.0, "ms", 0.6, "s"));
+    }
+
+    #[test]
+    fn queue_targets_select_one_queue() {
+        let l = embedded();
+        let t = panel_targets(&l, "primary").unwrap();
+        let ai = t.iter().find(|t| t.ref_id == "QueueWaitThreshold_ai").unwrap();
+        assert_eq!(ai.expr, "queue:bullmq_job_count_waiting:deriv5m{cluster=\"primary\", state=\"waiting\", queue=~\"luneo-ai\"} * 60");
+        assert_eq!(ai.legend_format, ai.ref_id);
+    }
+
+    /// Just below / on / just above every threshold, in the metric's unit.
+    #[test]
+    fn statuses_around_each_threshold() {
+        let l = embedded();
+        let cases: &[(&str, f64, f64, Status)] = &[
+            // id, just below (ok), just above (breach), breach status
+            ("primary/ApiLatencyHigh", 0.599, 0.601, Status::Warning),
+            ("primary/ApiErrorRate", 0.0499, 0.0501, Status::Critical),
+            ("primary/QueueWaitThreshold/ai", 39.9, 40.1, Status::Warning),
+            ("primary/QueueWaitThreshold/render", 39.999, 40.001, Status::Warning),
+            ("primary/RenderGpuSaturation", 89.99, 90.01, Status::Warning),
+            ("standby/StandbyQueueGrowth/ai", 4.99, 5.01, Status::Warning),
+        ];
+        for (id, below, above, breach) in cases {
+            for (v, want) in [(*below, Status::Ok), (*above, *breach)] {
+                let r = evaluate(&l, &req(None, &[(id, num(v))]));
+                assert!(r.ok, "{:?}", r.diagnostics);
+                assert_eq!(status_of(&r, id), want, "{id} at {v}");
+            }
+            // Exactly on the threshold the alert (`>`) does not fire.
+            let d = slo_defs(&l, None).unwrap().into_iter().find(|d| d.id == *id).unwrap();
+            assert_eq!(judge(&d, Some(d.threshold_in_metric_unit)).status, Status::Ok, "{id} on the threshold");
+        }
+    }
+
+    #[test]
+    fn no_traffic_breaches_at_zero_requests() {
+        let l = embedded();
+        let id = "standby/StandbyApiUnavailable";
+        let r = evaluate(&l, &req(Some("standby"), &[(id, num(0.0))]));
+        assert_eq!(status_of(&r, id), Status::Warning);
+        let s = r.slos.iter().find(|s| s.def.id == id).unwrap();
+        assert_eq!((s.def.comparison, s.def.threshold, s.threshold_text.as_str()), (Comparison::Equal, 0.0, "0 req/s"));
+        assert_eq!(s.def.expr, "(sum(rate(http_request_duration_seconds_count{job=\"luneo-api\", cluster=\"standby\"}[2m])) or vector(0))");
+        let r = evaluate(&l, &req(Some("standby"), &[(id, num(0.001))]));
+        assert_eq!(status_of(&r, id), Status::Ok);
+    }
+
+    #[test]
+    fn missing_null_nan_and_bad_values_are_nodata() {
+        let l = embedded();
+        let r = evaluate(
+            &l,
+            &req(Some("primary"), &[("ApiLatencyHigh", None), ("ApiErrorRate", Some(Sample::Text("NaN".into()))), ("RenderGpuSaturation", Some(Sample::Text("lots".into())))]),
+        );
+        assert!(r.slos.iter().all(|s| s.status == Status::Nodata && s.value.is_none() && s.value_text == "no data"));
+        assert_eq!(r.counts["nodata"], 5);
+        assert!(r.diagnostics.iter().any(|d| d.code == "health/bad-value" && d.message.contains("RenderGpuSaturation")));
+        assert!(r.ok, "bad values are warnings, not errors");
+    }
+
+    #[test]
+    fn infinity_breaches_and_reads_inf() {
+        let l = embedded();
+        let r = evaluate(&l, &req(Some("primary"), &[("ApiLatencyHigh", Some(Sample::Text("+Inf".into())))]));
+        let s = &r.slos[0];
+        assert_eq!((s.status, s.value, s.value_text.as_str()), (Status::Warning, None, "+Inf ms"));
+    }
+
+    #[test]
+    fn values_are_shown_in_the_threshold_unit() {
+        let l = embedded();
+        let r = evaluate(&l, &req(Some("primary"), &[("ApiLatencyHigh", num(0.6000001)), ("ApiErrorRate", num(0.0123)), ("RenderGpuSaturation", num(42.0))]));
+        let by = |id: &str| r.slos.iter().find(|s| s.def.ref_id == id).unwrap().clone();
+        let lat = by("ApiLatencyHigh");
+        assert_eq!((lat.status, lat.value_text.as_str(), lat.threshold_text.as_str()), (Status::Warning, "600.0001 ms", "600 ms"));
+        let err = by("ApiErrorRate");
+        assert_eq!((err.value_text.as_str(), err.threshold_text.as_str(), err.def.grafana_unit.as_str()), ("1.23 %", "5 %", "percent"));
+        assert_eq!(by("RenderGpuSaturation").value_text, "42 %");
+        assert_eq!(r.counts["ok"], 2);
+        assert_eq!(r.counts["warning"], 1);
+    }
+
+    #[test]
+    fn values_match_by_id_or_ref_id_and_unknown_keys_warn() {
+        let l = embedded();
+        let r = evaluate(&l, &req(None, &[("standby/StandbyQueueGrowth/render", num(6.0)), ("StandbyQueueGrowth_ai", num(1.0)), ("Nope", num(1.0))]));
+        assert_eq!(status_of(&r, "standby/StandbyQueueGrowth/render"), Status::Warning);
+        assert_eq!(status_of(&r, "standby/StandbyQueueGrowth/ai"), Status::Ok);
+        assert!(r.diagnostics.iter().any(|d| d.code == "health/unknown-value" && d.message.contains("Nope")));
+    }
+
+    #[test]
+    fn unknown_cluster_and_broken_definitions_are_diagnostics() {
+        let r = evaluate_health(&HealthRequest { cluster: Some("dr".into()), ..Default::default() });
+        assert!(!r.ok && r.slos.is_empty());
+        let d = &r.diagnostics[0];
+        assert_eq!(d.code, "health/unknown-cluster");
+        assert!(d.line > 1 && d.hint.as_deref().unwrap_or("").contains("primary, standby"));
+        let r = evaluate_health(&HealthRequest { definitions: Some(Source { name: "x.yaml".into(), text: "apiVersion: [".into() }), ..Default::default() });
+        assert!(!r.ok && !r.diagnostics.is_empty() && r.diagnostics[0].file == "x.yaml");
+    }
+
+    #[test]
+    fn json_round_trip_uses_camel_case() {
+        let r: HealthRequest = serde_json::from_str(r#"{"cluster":"primary","values":{"ApiLatencyHigh":0.7,"ApiErrorRate":"+Inf","RenderGpuSaturation":null}}"#).unwrap();
+        let out = serde_json::to_value(evaluate_health(&r)).unwrap();
+        let first = &out["slos"][0];
+        assert_eq!(first["refId"], "ApiLatencyHigh");
+        assert_eq!(first["status"], "warning");
+        assert_eq!(first["thresholdInMetricUnit"], 0.6);
+        assert_eq!(first["comparison"], ">");
+        assert_eq!(out["slos"][1]["status"], "critical");
+        assert!(serde_json::from_str::<HealthRequest>(r#"{"valuez":{}}"#).is_err());
+    }
+
+    #[test]
+    fn value_formatting() {
+        assert_eq!(fmt_value(612.345, 600.0), "612.35");
+        assert_eq!(fmt_value(600.0001, 600.0), "600.0001");
+        assert_eq!(fmt_value(600.0, 600.0), "600");
+        assert_eq!(fmt_value(-0.0001, 0.0), "-0.0001");
+        assert_eq!(fmt_value(-0.001, 5.0), "0");
+    }
+}
