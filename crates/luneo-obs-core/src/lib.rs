@@ -8,6 +8,7 @@
 pub mod api;
 #[cfg(feature = "promql")]
 pub mod checks;
+pub mod dashboards;
 pub mod diag;
 pub mod duration;
 pub mod health;

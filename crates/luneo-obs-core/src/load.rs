@@ -90,6 +90,7 @@ pub fn load(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     };
     let mut diags = Vec::new();
     semantic_checks(file, &doc, &defs, &mut diags);
+    diags.extend(crate::dashboards::check_settings(file, &doc, &defs));
     diag::sort(&mut diags);
     if diag::has_errors(&diags) {
         Err(diags)

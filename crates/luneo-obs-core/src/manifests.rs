@@ -66,6 +66,11 @@ pub fn build(l: &Loaded) -> (BTreeMap<String, String>, Vec<ClusterOutput>) {
         let dir = overlay_dir(l, c);
         let pr = rules::prometheus_rule(&l.defs, &cr);
         files.insert(rules_file(l, c), format!("{head}{}", to_yaml(&pr)));
+        let mut resources = vec!["alerts/prometheus-rules.yaml".to_string()];
+        for (rel, content) in crate::dashboards::configmaps(&l.defs, c) {
+            files.insert(format!("{dir}/{rel}"), format!("{head}{content}"));
+            resources.push(rel);
+        }
         let mut pairs = BTreeMap::new();
         pairs.insert("app.kubernetes.io/part-of".to_string(), "luneo-obs".to_string());
         pairs.insert("luneo.io/cluster".to_string(), c.name.clone());
@@ -74,7 +79,7 @@ pub fn build(l: &Loaded) -> (BTreeMap<String, String>, Vec<ClusterOutput>) {
             kind: "Kustomization",
             namespace: l.defs.spec.kubernetes.namespace.clone(),
             labels: vec![KLabels { pairs, include_selectors: false }],
-            resources: vec!["alerts/prometheus-rules.yaml".to_string()],
+            resources,
         };
         files.insert(format!("{dir}/kustomization.yaml"), format!("{head}{}", to_yaml(&k)));
         outs.push(ClusterOutput { overlay: dir, rules: cr });

@@ -48,6 +48,9 @@ model! {
         pub queues: Vec<Queue>,
         /// Alerts. Each alert carries its own threshold: the single place it is defined.
         pub alerts: Vec<Alert>,
+        /// Grafana dashboard settings (refresh, default time range, folder). Optional.
+        #[serde(default)]
+        pub dashboards: Dashboards,
     }
 
     pub struct Cluster {
@@ -145,6 +148,27 @@ model! {
     pub struct DcgmSource {
         /// dcgm-exporter metric, e.g. `DCGM_FI_DEV_GPU_UTIL` (0-100).
         pub metric: String,
+    }
+
+    /// Settings of the three generated dashboards (uids `luneo-api`, `luneo-queues`,
+    /// `luneo-standby`). Panels, queries and thresholds come from the rest of the spec.
+    pub struct Dashboards {
+        #[serde(default = "DashboardSettings::default_primary")]
+        pub api: DashboardSettings,
+        #[serde(default = "DashboardSettings::default_primary")]
+        pub queues: DashboardSettings,
+        #[serde(default = "DashboardSettings::default_standby")]
+        pub standby: DashboardSettings,
+    }
+
+    pub struct DashboardSettings {
+        /// Auto-refresh interval, as Grafana writes it (`30s`, `1m`); at least 5s.
+        pub refresh: String,
+        /// Default time range, back from now (`1h` opens the dashboard on now-1h .. now).
+        pub time_range: String,
+        /// Grafana folder; defaults to `spec.kubernetes.dashboardFolder`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub folder: Option<String>,
     }
 
     pub struct Queue {
@@ -377,5 +401,27 @@ pub fn fmt_num(v: f64) -> String {
     } else {
         let s = format!("{v}");
         s
+    }
+}
+
+impl DashboardSettings {
+    /// Primary dashboards: near-real-time (refresh 30s, last hour).
+    pub fn default_primary() -> Self {
+        DashboardSettings { refresh: "30s".into(), time_range: "1h".into(), folder: None }
+    }
+
+    /// Standby dashboard: a slow watch over half a day (refresh 1m, last 12h).
+    pub fn default_standby() -> Self {
+        DashboardSettings { refresh: "1m".into(), time_range: "12h".into(), folder: None }
+    }
+}
+
+impl Default for Dashboards {
+    fn default() -> Self {
+        Dashboards {
+            api: DashboardSettings::default_primary(),
+            queues: DashboardSettings::default_primary(),
+            standby: DashboardSettings::default_standby(),
+        }
     }
 }
