@@ -20,23 +20,51 @@ use crate::rules;
 
 /// A sample as the panel hands it over: a number, a Prometheus-style string (`"NaN"`,
 /// `"+Inf"`, `"-Inf"`, `"0.25"`) since JSON has no NaN or infinity, or null (no data).
+/// A list stands for several series of one query: the SLO takes the worst of them, as
+/// the alert fires when any series breaches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Sample {
     Number(f64),
     Text(String),
+    Many(Vec<Option<Sample>>),
 }
 
 impl Sample {
-    fn to_f64(&self) -> Result<f64, String> {
+    /// Every number in the sample (NaN included), flattening lists.
+    fn numbers(&self, out: &mut Vec<f64>) -> Result<(), String> {
         match self {
-            Sample::Number(v) => Ok(*v),
-            Sample::Text(s) => match s.trim() {
-                "NaN" | "nan" => Ok(f64::NAN),
-                "+Inf" | "Inf" | "inf" | "+inf" => Ok(f64::INFINITY),
-                "-Inf" | "-inf" => Ok(f64::NEG_INFINITY),
-                t => t.parse::<f64>().map_err(|_| format!("`{s}` is not a number")),
-            },
+            Sample::Number(v) => out.push(*v),
+            Sample::Text(s) => out.push(match s.trim() {
+                "NaN" | "nan" => f64::NAN,
+                "+Inf" | "Inf" | "inf" | "+inf" => f64::INFINITY,
+                "-Inf" | "-inf" => f64::NEG_INFINITY,
+                t => t
+                    .parse::<f64>()
+                    .map_err(|_| format!("`{s}` is not a number"))?,
+            }),
+            Sample::Many(list) => {
+                for x in list.iter().flatten() {
+                    x.numbers(out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value an SLO judges among several series: one that breaches if any does
+/// (`>`: the largest; `==`: the threshold itself when a series equals it). NaN is no data.
+fn worst(def: &SloDef, numbers: &[f64]) -> Option<f64> {
+    let known = numbers.iter().copied().filter(|v| !v.is_nan());
+    match def.comparison {
+        Comparison::Above => known.reduce(f64::max),
+        Comparison::Equal => {
+            let all: Vec<f64> = known.collect();
+            all.iter()
+                .copied()
+                .find(|v| *v == def.threshold_in_metric_unit)
+                .or_else(|| all.into_iter().reduce(f64::max))
         }
     }
 }
@@ -191,10 +219,15 @@ fn metric_unit(l: &Loaded, a: &Alert) -> Unit {
 
 fn title(a: &Alert, queue: Option<&str>) -> String {
     match a.slo {
-        SloKind::ApiLatency => format!("API latency P{}", fmt_num((a.quantile.unwrap_or(0.95) * 1000.0).round() / 10.0)),
+        SloKind::ApiLatency => format!(
+            "API latency P{}",
+            fmt_num((a.quantile.unwrap_or(0.95) * 1000.0).round() / 10.0)
+        ),
         SloKind::ApiErrorRatio => "API 5xx ratio".into(),
         SloKind::ApiNoTraffic => "API traffic".into(),
-        SloKind::QueueBacklogGrowth => format!("Queue {} backlog growth", queue.unwrap_or_default()),
+        SloKind::QueueBacklogGrowth => {
+            format!("Queue {} backlog growth", queue.unwrap_or_default())
+        }
         SloKind::GpuUtilisation => "GPU utilisation".into(),
         SloKind::Custom => a.name.clone(),
     }
@@ -213,16 +246,36 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
     if let Some(c) = cluster {
         if !defs.spec.clusters.iter().any(|x| x.name == c) {
             let names: Vec<&str> = defs.spec.clusters.iter().map(|x| x.name.as_str()).collect();
-            return Err(vec![Diagnostic::error("health/unknown-cluster", &l.file, l.pos("spec.clusters"), format!("no cluster named `{c}` in the definitions"))
-                .with_hint(format!("defined clusters: {} (or leave the cluster empty for all)", names.join(", ")))]);
+            return Err(vec![Diagnostic::error(
+                "health/unknown-cluster",
+                &l.file,
+                l.pos("spec.clusters"),
+                format!("no cluster named `{c}` in the definitions"),
+            )
+            .with_hint(format!(
+                "defined clusters: {} (or leave the cluster empty for all)",
+                names.join(", ")
+            ))]);
         }
     }
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    for cl in defs.spec.clusters.iter().filter(|x| cluster.is_none_or(|c| c == x.name)) {
-        for a in defs.spec.alerts.iter().filter(|a| a.clusters.iter().any(|c| c == &cl.name)) {
+    for cl in defs
+        .spec
+        .clusters
+        .iter()
+        .filter(|x| cluster.is_none_or(|c| c == x.name))
+    {
+        for a in defs
+            .spec
+            .alerts
+            .iter()
+            .filter(|a| a.clusters.iter().any(|c| c == &cl.name))
+        {
             let (cmp, thr_metric, thr_display, display_unit) = match (&a.threshold, a.slo) {
-                (None, SloKind::ApiNoTraffic) => (Comparison::Equal, 0.0, 0.0, Unit::RequestsPerSecond),
+                (None, SloKind::ApiNoTraffic) => {
+                    (Comparison::Equal, 0.0, 0.0, Unit::RequestsPerSecond)
+                }
                 (Some(t), _) => match rules::threshold_in_metric_unit(defs, a) {
                     Some(v) => (Comparison::Above, v, t.value, t.unit),
                     None => {
@@ -234,10 +287,17 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
                     }
                 },
                 // A custom alert without threshold fires whenever its expression returns a sample.
-                (None, _) => (Comparison::Above, f64::NEG_INFINITY, f64::NEG_INFINITY, Unit::None),
+                (None, _) => (
+                    Comparison::Above,
+                    f64::NEG_INFINITY,
+                    f64::NEG_INFINITY,
+                    Unit::None,
+                ),
             };
             let queues: Vec<Option<String>> = match (a.slo, &a.queues) {
-                (SloKind::QueueBacklogGrowth, Some(qs)) => qs.iter().map(|q| Some(q.clone())).collect(),
+                (SloKind::QueueBacklogGrowth, Some(qs)) => {
+                    qs.iter().map(|q| Some(q.clone())).collect()
+                }
                 _ => vec![None],
             };
             for q in queues {
@@ -246,7 +306,11 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
                     one.queues = Some(vec![q.clone()]);
                 }
                 let full = rules::alert_expr(defs, &one, &cl.name);
-                let expr = if thr_metric.is_finite() { strip_comparison(&full, cmp, thr_metric) } else { Some(full.clone()) };
+                let expr = if thr_metric.is_finite() {
+                    strip_comparison(&full, cmp, thr_metric)
+                } else {
+                    Some(full.clone())
+                };
                 let Some(expr) = expr else {
                     errors.push(
                         Diagnostic::error("health/expr-shape", &l.file, l.pos(&l.alert_path(&a.name)), format!("cannot split the expression of `{}` into value and comparison: {full}", a.name))
@@ -257,7 +321,11 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
                 let suffix = q.as_ref().map(|q| format!("/{q}")).unwrap_or_default();
                 out.push(SloDef {
                     id: format!("{}/{}{suffix}", cl.name, a.name),
-                    ref_id: format!("{}{}", a.name, q.as_ref().map(|q| format!("_{q}")).unwrap_or_default()),
+                    ref_id: format!(
+                        "{}{}",
+                        a.name,
+                        q.as_ref().map(|q| format!("_{q}")).unwrap_or_default()
+                    ),
                     alert: a.name.clone(),
                     slo: a.slo.as_str().to_string(),
                     title: title(a, q.as_deref()),
@@ -276,12 +344,23 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
             }
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// The targets a dashboard of `cluster` gives the health panel.
 pub fn panel_targets(l: &Loaded, cluster: &str) -> Result<Vec<PanelTarget>, Vec<Diagnostic>> {
-    Ok(slo_defs(l, Some(cluster))?.into_iter().map(|s| PanelTarget { legend_format: s.ref_id.clone(), ref_id: s.ref_id, expr: s.expr }).collect())
+    Ok(slo_defs(l, Some(cluster))?
+        .into_iter()
+        .map(|s| PanelTarget {
+            legend_format: s.ref_id.clone(),
+            ref_id: s.ref_id,
+            expr: s.expr,
+        })
+        .collect())
 }
 
 fn unit_from_str(s: &str) -> Unit {
@@ -300,7 +379,13 @@ fn with_unit(num: &str, unit: Unit) -> String {
 /// difference from the threshold: 600.0001 ms must not read as 600 ms on a red tile.
 fn fmt_value(v: f64, threshold: f64) -> String {
     if !v.is_finite() {
-        return if v.is_nan() { "NaN".into() } else if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if v.is_nan() {
+            "NaN".into()
+        } else if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let mut digits = 2;
     loop {
@@ -308,7 +393,11 @@ fn fmt_value(v: f64, threshold: f64) -> String {
         let r = (v * p).round() / p;
         if digits >= 6 || r != threshold || v == threshold {
             let s = format!("{r:.*}", digits as usize);
-            let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+            let s = if s.contains('.') {
+                s.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                s
+            };
             return if s == "-0" { "0".into() } else { s };
         }
         digits += 1;
@@ -319,18 +408,36 @@ fn fmt_value(v: f64, threshold: f64) -> String {
 pub fn judge(def: &SloDef, value: Option<f64>) -> SloHealth {
     let display = unit_from_str(&def.unit);
     let metric = unit_from_str(&def.metric_unit);
-    let threshold_text = if def.threshold.is_finite() { with_unit(&fmt_num(def.threshold), display) } else { "any sample".into() };
+    let threshold_text = if def.threshold.is_finite() {
+        with_unit(&fmt_num(def.threshold), display)
+    } else {
+        "any sample".into()
+    };
     let (status, shown, text) = match value {
         None => (Status::Nodata, None, "no data".to_string()),
         Some(v) if v.is_nan() => (Status::Nodata, None, "no data".to_string()),
         Some(v) => {
-            let status = if def.comparison.breached(v, def.threshold_in_metric_unit) { Status::of_severity(parse_severity(&def.severity)) } else { Status::Ok };
+            let status = if def.comparison.breached(v, def.threshold_in_metric_unit) {
+                Status::of_severity(parse_severity(&def.severity))
+            } else {
+                Status::Ok
+            };
             let in_display = metric.convert(v, display).unwrap_or(v);
             let shown = in_display.is_finite().then_some(in_display);
-            (status, shown, with_unit(&fmt_value(in_display, def.threshold), display))
+            (
+                status,
+                shown,
+                with_unit(&fmt_value(in_display, def.threshold), display),
+            )
         }
     };
-    SloHealth { def: def.clone(), value: shown, value_text: text, threshold_text, status }
+    SloHealth {
+        def: def.clone(),
+        value: shown,
+        value_text: text,
+        threshold_text,
+        status,
+    }
 }
 
 fn parse_severity(s: &str) -> AlertSeverity {
@@ -345,41 +452,78 @@ fn parse_severity(s: &str) -> AlertSeverity {
 pub fn evaluate(l: &Loaded, req: &HealthRequest) -> HealthResponse {
     let defs = match slo_defs(l, req.cluster.as_deref()) {
         Ok(d) => d,
-        Err(d) => return HealthResponse { ok: false, diagnostics: d, ..Default::default() },
+        Err(d) => {
+            return HealthResponse {
+                ok: false,
+                diagnostics: d,
+                ..Default::default()
+            }
+        }
     };
     let mut diagnostics = l.warnings.clone();
     let top = Pos { line: 1, column: 1 };
-    let mut parsed: BTreeMap<&str, Option<f64>> = BTreeMap::new();
+    let mut parsed: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for (k, v) in &req.values {
-        let f = match v {
-            None => None,
-            Some(s) => match s.to_f64() {
-                Ok(f) => Some(f),
-                Err(e) => {
-                    diagnostics.push(Diagnostic::warning("health/bad-value", "values", top, format!("value of `{k}`: {e}")).with_hint("send a number, \"NaN\", \"+Inf\", \"-Inf\" or null"));
-                    None
-                }
-            },
-        };
+        let mut f = Vec::new();
+        if let Some(s) = v {
+            if let Err(e) = s.numbers(&mut f) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "health/bad-value",
+                        "values",
+                        top,
+                        format!("value of `{k}`: {e}"),
+                    )
+                    .with_hint(
+                        "send a number, \"NaN\", \"+Inf\", \"-Inf\", null or a list of those",
+                    ),
+                );
+                f.clear();
+            }
+        }
         if !defs.iter().any(|d| d.id == *k || d.ref_id == *k) {
             let known: Vec<&str> = defs.iter().map(|d| d.ref_id.as_str()).collect();
-            diagnostics.push(Diagnostic::warning("health/unknown-value", "values", top, format!("`{k}` matches no SLO id or refId")).with_hint(format!("known refIds: {}", known.join(", "))));
+            diagnostics.push(
+                Diagnostic::warning(
+                    "health/unknown-value",
+                    "values",
+                    top,
+                    format!("`{k}` matches no SLO id or refId"),
+                )
+                .with_hint(format!("known refIds: {}", known.join(", "))),
+            );
         }
         parsed.insert(k.as_str(), f);
     }
     let slos: Vec<SloHealth> = defs
         .iter()
         .map(|d| {
-            let v = parsed.get(d.id.as_str()).or_else(|| parsed.get(d.ref_id.as_str())).copied().flatten();
+            let v = parsed
+                .get(d.id.as_str())
+                .or_else(|| parsed.get(d.ref_id.as_str()))
+                .and_then(|n| worst(d, n));
             judge(d, v)
         })
         .collect();
-    let mut counts: BTreeMap<String, usize> = [Status::Ok, Status::Warning, Status::Critical, Status::Nodata].iter().map(|s| (s.as_str().to_string(), 0)).collect();
+    let mut counts: BTreeMap<String, usize> = [
+        Status::Ok,
+        Status::Warning,
+        Status::Critical,
+        Status::Nodata,
+    ]
+    .iter()
+    .map(|s| (s.as_str().to_string(), 0))
+    .collect();
     for s in &slos {
         *counts.entry(s.status.as_str().to_string()).or_default() += 1;
     }
     diag::sort(&mut diagnostics);
-    HealthResponse { ok: !diag::has_errors(&diagnostics), slos, counts, diagnostics }
+    HealthResponse {
+        ok: !diag::has_errors(&diagnostics),
+        slos,
+        counts,
+        diagnostics,
+    }
 }
 
 /// The host-facing operation: load the definitions, then [`evaluate`].
@@ -390,7 +534,11 @@ pub fn evaluate_health(req: &HealthRequest) -> HealthResponse {
     };
     match loaded {
         Ok(l) => evaluate(&l, req),
-        Err(d) => HealthResponse { ok: false, diagnostics: d, ..Default::default() },
+        Err(d) => HealthResponse {
+            ok: false,
+            diagnostics: d,
+            ..Default::default()
+        },
     }
 }
 
@@ -404,7 +552,14 @@ mod tests {
     }
 
     fn req(cluster: Option<&str>, values: &[(&str, Option<Sample>)]) -> HealthRequest {
-        HealthRequest { definitions: None, cluster: cluster.map(str::to_string), values: values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() }
+        HealthRequest {
+            definitions: None,
+            cluster: cluster.map(str::to_string),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        }
     }
 
     fn num(v: f64) -> Option<Sample> {
@@ -412,15 +567,21 @@ mod tests {
     }
 
     fn status_of(r: &HealthResponse, id: &str) -> Status {
-        r.slos.iter().find(|s| s.def.id == id).unwrap_or_else(|| panic!("no SLO {id}")).status
+        r.slos
+            .iter()
+            .find(|s| s.def.id == id)
+            .unwrap_or_else(|| panic!("no SLO {id}"))
+            .status
     }
 
     #[test]
     fn one_slo_per_alert_and_queue_per_cluster() {
         let l = embedded();
-        let ids: Vec<String> = slo_defs(&l, Some("primary")).unwrap().into_iter().map(|s| s.id).collect();
+        let ids = |c: Option<&str>| -> Vec<String> {
+            slo_defs(&l, c).unwrap().into_iter().map(|s| s.id).collect()
+        };
         assert_eq!(
-            ids,
+            ids(Some("primary")),
             [
                 "primary/ApiLatencyHigh",
                 "primary/ApiErrorRate",
@@ -429,8 +590,14 @@ mod tests {
                 "primary/RenderGpuSaturation"
             ]
         );
-        let ids: Vec<String> = slo_defs(&l, Some("standby")).unwrap().into_iter().map(|s| s.id).collect();
-        assert_eq!(ids, ["standby/StandbyApiUnavailable", "standby/StandbyQueueGrowth/ai", "standby/StandbyQueueGrowth/render"]);
+        assert_eq!(
+            ids(Some("standby")),
+            [
+                "standby/StandbyApiUnavailable",
+                "standby/StandbyQueueGrowth/ai",
+                "standby/StandbyQueueGrowth/render"
+            ]
+        );
         assert_eq!(slo_defs(&l, None).unwrap().len(), 8);
     }
 
@@ -440,24 +607,62 @@ mod tests {
     fn target_plus_comparison_is_the_alert_expression() {
         let l = embedded();
         for d in slo_defs(&l, None).unwrap() {
-            let mut a = l.defs.spec.alerts.iter().find(|a| a.name == d.alert).unwrap().clone();
+            let mut a = l
+                .defs
+                .spec
+                .alerts
+                .iter()
+                .find(|a| a.name == d.alert)
+                .unwrap()
+                .clone();
             if let Some(q) = &d.queue {
                 a.queues = Some(vec![q.clone()]);
             }
             let alert = rules::alert_expr(&l.defs, &a, &d.cluster);
-            assert_eq!(format!("{} {} {}", d.expr, d.comparison.as_str(), fmt_num(d.threshold_in_metric_unit)), alert, "{}", d.id);
-            assert_eq!(Some(d.threshold_in_metric_unit), rules::threshold_in_metric_unit(&l.defs, &a).or(Some(0.0)));
+            assert_eq!(
+                format!(
+                    "{} {} {}",
+                    d.expr,
+                    d.comparison.as_str(),
+                    fmt_num(d.threshold_in_metric_unit)
+                ),
+                alert,
+                "{}",
+                d.id
+            );
+            assert_eq!(
+                Some(d.threshold_in_metric_unit),
+                rules::threshold_in_metric_unit(&l.defs, &a).or(Some(0.0))
+            );
         }
-        let lat = slo_defs(&l, Some("primary")).unwrap().into_iter().next().unwrap();
-        assert_eq!(lat.expr, "cluster:http_request_duration_seconds:p95_rate5m{cluster=\"primary\"}");
-        assert_eq!((lat.threshold, lat.unit.as_str(), lat.threshold_in_metric_unit, lat.metric_unit.as_str()), (600.0, "ms", 0.6, "s"));
+        let lat = slo_defs(&l, Some("primary"))
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap();
+        assert_eq!(
+            lat.expr,
+            "cluster:http_request_duration_seconds:p95_rate5m{cluster=\"primary\"}"
+        );
+        assert_eq!(
+            (
+                lat.threshold,
+                lat.unit.as_str(),
+                lat.threshold_in_metric_unit,
+                lat.metric_unit.as_str()
+            ),
+            (600.0, "ms", 0.6, "s")
+        );
     }
 
     #[test]
     fn queue_targets_select_one_queue() {
         let l = embedded();
         let t = panel_targets(&l, "primary").unwrap();
-        let ai = t.iter().find(|t| t.ref_id == "QueueWaitThreshold_ai").unwrap();
+        let ai = t
+            .iter()
+            .find(|t| t.ref_id == "QueueWaitThreshold_ai")
+            .unwrap();
         assert_eq!(ai.expr, "queue:bullmq_job_count_waiting:deriv5m{cluster=\"primary\", state=\"waiting\", queue=~\"luneo-ai\"} * 60");
         assert_eq!(ai.legend_format, ai.ref_id);
     }
@@ -471,7 +676,12 @@ mod tests {
             ("primary/ApiLatencyHigh", 0.599, 0.601, Status::Warning),
             ("primary/ApiErrorRate", 0.0499, 0.0501, Status::Critical),
             ("primary/QueueWaitThreshold/ai", 39.9, 40.1, Status::Warning),
-            ("primary/QueueWaitThreshold/render", 39.999, 40.001, Status::Warning),
+            (
+                "primary/QueueWaitThreshold/render",
+                39.999,
+                40.001,
+                Status::Warning,
+            ),
             ("primary/RenderGpuSaturation", 89.99, 90.01, Status::Warning),
             ("standby/StandbyQueueGrowth/ai", 4.99, 5.01, Status::Warning),
         ];
@@ -482,8 +692,16 @@ mod tests {
                 assert_eq!(status_of(&r, id), want, "{id} at {v}");
             }
             // Exactly on the threshold the alert (`>`) does not fire.
-            let d = slo_defs(&l, None).unwrap().into_iter().find(|d| d.id == *id).unwrap();
-            assert_eq!(judge(&d, Some(d.threshold_in_metric_unit)).status, Status::Ok, "{id} on the threshold");
+            let d = slo_defs(&l, None)
+                .unwrap()
+                .into_iter()
+                .find(|d| d.id == *id)
+                .unwrap();
+            assert_eq!(
+                judge(&d, Some(d.threshold_in_metric_unit)).status,
+                Status::Ok,
+                "{id} on the threshold"
+            );
         }
     }
 
@@ -494,7 +712,10 @@ mod tests {
         let r = evaluate(&l, &req(Some("standby"), &[(id, num(0.0))]));
         assert_eq!(status_of(&r, id), Status::Warning);
         let s = r.slos.iter().find(|s| s.def.id == id).unwrap();
-        assert_eq!((s.def.comparison, s.def.threshold, s.threshold_text.as_str()), (Comparison::Equal, 0.0, "0 req/s"));
+        assert_eq!(
+            (s.def.comparison, s.def.threshold, s.threshold_text.as_str()),
+            (Comparison::Equal, 0.0, "0 req/s")
+        );
         assert_eq!(s.def.expr, "(sum(rate(http_request_duration_seconds_count{job=\"luneo-api\", cluster=\"standby\"}[2m])) or vector(0))");
         let r = evaluate(&l, &req(Some("standby"), &[(id, num(0.001))]));
         assert_eq!(status_of(&r, id), Status::Ok);
@@ -505,31 +726,112 @@ mod tests {
         let l = embedded();
         let r = evaluate(
             &l,
-            &req(Some("primary"), &[("ApiLatencyHigh", None), ("ApiErrorRate", Some(Sample::Text("NaN".into()))), ("RenderGpuSaturation", Some(Sample::Text("lots".into())))]),
+            &req(
+                Some("primary"),
+                &[
+                    ("ApiLatencyHigh", None),
+                    ("ApiErrorRate", Some(Sample::Text("NaN".into()))),
+                    ("RenderGpuSaturation", Some(Sample::Text("lots".into()))),
+                ],
+            ),
         );
-        assert!(r.slos.iter().all(|s| s.status == Status::Nodata && s.value.is_none() && s.value_text == "no data"));
+        assert!(r
+            .slos
+            .iter()
+            .all(|s| s.status == Status::Nodata && s.value.is_none() && s.value_text == "no data"));
         assert_eq!(r.counts["nodata"], 5);
-        assert!(r.diagnostics.iter().any(|d| d.code == "health/bad-value" && d.message.contains("RenderGpuSaturation")));
+        assert!(r
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "health/bad-value" && d.message.contains("RenderGpuSaturation")));
         assert!(r.ok, "bad values are warnings, not errors");
+    }
+
+    #[test]
+    fn several_series_take_the_worst() {
+        let l = embedded();
+        let many = |xs: &[f64]| {
+            Some(Sample::Many(
+                xs.iter().map(|x| Some(Sample::Number(*x))).collect(),
+            ))
+        };
+        let r = evaluate(
+            &l,
+            &req(
+                None,
+                &[
+                    ("ApiLatencyHigh", many(&[0.2, 0.7, f64::NAN])),
+                    ("ApiErrorRate", many(&[0.01, 0.02])),
+                    ("StandbyApiUnavailable", many(&[3.0, 0.0])),
+                ],
+            ),
+        );
+        assert_eq!(status_of(&r, "primary/ApiLatencyHigh"), Status::Warning);
+        assert_eq!(r.slos[0].value_text, "700 ms");
+        assert_eq!(status_of(&r, "primary/ApiErrorRate"), Status::Ok);
+        assert_eq!(
+            status_of(&r, "standby/StandbyApiUnavailable"),
+            Status::Warning
+        );
+        let r: HealthRequest = serde_json::from_str(
+            r#"{"values":{"RenderGpuSaturation":[null,"NaN"],"ApiErrorRate":[]}}"#,
+        )
+        .unwrap();
+        let r = evaluate(&l, &r);
+        assert_eq!(status_of(&r, "primary/RenderGpuSaturation"), Status::Nodata);
+        assert_eq!(status_of(&r, "primary/ApiErrorRate"), Status::Nodata);
     }
 
     #[test]
     fn infinity_breaches_and_reads_inf() {
         let l = embedded();
-        let r = evaluate(&l, &req(Some("primary"), &[("ApiLatencyHigh", Some(Sample::Text("+Inf".into())))]));
+        let r = evaluate(
+            &l,
+            &req(
+                Some("primary"),
+                &[("ApiLatencyHigh", Some(Sample::Text("+Inf".into())))],
+            ),
+        );
         let s = &r.slos[0];
-        assert_eq!((s.status, s.value, s.value_text.as_str()), (Status::Warning, None, "+Inf ms"));
+        assert_eq!(
+            (s.status, s.value, s.value_text.as_str()),
+            (Status::Warning, None, "+Inf ms")
+        );
     }
 
     #[test]
     fn values_are_shown_in_the_threshold_unit() {
         let l = embedded();
-        let r = evaluate(&l, &req(Some("primary"), &[("ApiLatencyHigh", num(0.6000001)), ("ApiErrorRate", num(0.0123)), ("RenderGpuSaturation", num(42.0))]));
+        let r = evaluate(
+            &l,
+            &req(
+                Some("primary"),
+                &[
+                    ("ApiLatencyHigh", num(0.6000001)),
+                    ("ApiErrorRate", num(0.0123)),
+                    ("RenderGpuSaturation", num(42.0)),
+                ],
+            ),
+        );
         let by = |id: &str| r.slos.iter().find(|s| s.def.ref_id == id).unwrap().clone();
         let lat = by("ApiLatencyHigh");
-        assert_eq!((lat.status, lat.value_text.as_str(), lat.threshold_text.as_str()), (Status::Warning, "600.0001 ms", "600 ms"));
+        assert_eq!(
+            (
+                lat.status,
+                lat.value_text.as_str(),
+                lat.threshold_text.as_str()
+            ),
+            (Status::Warning, "600.0001 ms", "600 ms")
+        );
         let err = by("ApiErrorRate");
-        assert_eq!((err.value_text.as_str(), err.threshold_text.as_str(), err.def.grafana_unit.as_str()), ("1.23 %", "5 %", "percent"));
+        assert_eq!(
+            (
+                err.value_text.as_str(),
+                err.threshold_text.as_str(),
+                err.def.grafana_unit.as_str()
+            ),
+            ("1.23 %", "5 %", "percent")
+        );
         assert_eq!(by("RenderGpuSaturation").value_text, "42 %");
         assert_eq!(r.counts["ok"], 2);
         assert_eq!(r.counts["warning"], 1);
@@ -538,20 +840,45 @@ mod tests {
     #[test]
     fn values_match_by_id_or_ref_id_and_unknown_keys_warn() {
         let l = embedded();
-        let r = evaluate(&l, &req(None, &[("standby/StandbyQueueGrowth/render", num(6.0)), ("StandbyQueueGrowth_ai", num(1.0)), ("Nope", num(1.0))]));
-        assert_eq!(status_of(&r, "standby/StandbyQueueGrowth/render"), Status::Warning);
+        let r = evaluate(
+            &l,
+            &req(
+                None,
+                &[
+                    ("standby/StandbyQueueGrowth/render", num(6.0)),
+                    ("StandbyQueueGrowth_ai", num(1.0)),
+                    ("Nope", num(1.0)),
+                ],
+            ),
+        );
+        assert_eq!(
+            status_of(&r, "standby/StandbyQueueGrowth/render"),
+            Status::Warning
+        );
         assert_eq!(status_of(&r, "standby/StandbyQueueGrowth/ai"), Status::Ok);
-        assert!(r.diagnostics.iter().any(|d| d.code == "health/unknown-value" && d.message.contains("Nope")));
+        assert!(r
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "health/unknown-value" && d.message.contains("Nope")));
     }
 
     #[test]
     fn unknown_cluster_and_broken_definitions_are_diagnostics() {
-        let r = evaluate_health(&HealthRequest { cluster: Some("dr".into()), ..Default::default() });
+        let r = evaluate_health(&HealthRequest {
+            cluster: Some("dr".into()),
+            ..Default::default()
+        });
         assert!(!r.ok && r.slos.is_empty());
         let d = &r.diagnostics[0];
         assert_eq!(d.code, "health/unknown-cluster");
         assert!(d.line > 1 && d.hint.as_deref().unwrap_or("").contains("primary, standby"));
-        let r = evaluate_health(&HealthRequest { definitions: Some(Source { name: "x.yaml".into(), text: "apiVersion: [".into() }), ..Default::default() });
+        let r = evaluate_health(&HealthRequest {
+            definitions: Some(Source {
+                name: "x.yaml".into(),
+                text: "apiVersion: [".into(),
+            }),
+            ..Default::default()
+        });
         assert!(!r.ok && !r.diagnostics.is_empty() && r.diagnostics[0].file == "x.yaml");
     }
 
