@@ -226,6 +226,8 @@ fn check_tree(expected: &BTreeMap<String, String>, tree: &ManifestTree, l: &Load
             );
         }
     }
+    // The overlays as they are on disk: references, sidecar labels, dashboard JSON, sizes, metrics.
+    out.extend(crate::overlays::check(&root, &tree.files, l));
     out
 }
 

@@ -184,7 +184,7 @@ fn labels_of(e: &Expr) -> LabelSet {
     }
 }
 
-fn walk<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+pub(crate) fn walk<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
     f(e);
     match e {
         Expr::Aggregate(a) => {

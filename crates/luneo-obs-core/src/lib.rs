@@ -15,6 +15,7 @@ pub mod health;
 pub mod load;
 pub mod manifests;
 pub mod model;
+pub mod overlays;
 pub mod rules;
 pub mod yaml;
 
