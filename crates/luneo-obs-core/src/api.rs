@@ -218,7 +218,7 @@ fn check_tree(expected: &BTreeMap<String, String>, tree: &ManifestTree, l: &Load
         }
     }
     for path in tree.files.keys() {
-        let ours = path.starts_with(manifests::OVERLAYS_DIR) || path == manifests::MARKER;
+        let ours = path.starts_with(manifests::OVERLAYS_DIR) || path.starts_with(crate::gitops::ARGOCD_DIR) || path == manifests::MARKER;
         if ours && !expected.contains_key(path) {
             out.push(
                 Diagnostic::error("manifests/unexpected-file", &at(path), top, "this file is in the generated tree but the definitions do not produce it")

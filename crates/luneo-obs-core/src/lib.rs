@@ -11,6 +11,7 @@ pub mod checks;
 pub mod dashboards;
 pub mod diag;
 pub mod duration;
+pub mod gitops;
 pub mod health;
 pub mod load;
 pub mod manifests;

@@ -230,6 +230,12 @@ fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<
         }
     }
 
+    if let Some(g) = &s.gitops {
+        for f in crate::gitops::check(g, &s.clusters) {
+            c.err(f.code, &f.path, f.message, &f.hint);
+        }
+    }
+
     // Metric contract.
     let m = &s.metrics;
     let scrape = c.duration("spec.metrics.scrapeInterval", &m.scrape_interval);

@@ -84,6 +84,7 @@ pub fn build(l: &Loaded) -> (BTreeMap<String, String>, Vec<ClusterOutput>) {
         files.insert(format!("{dir}/kustomization.yaml"), format!("{head}{}", to_yaml(&k)));
         outs.push(ClusterOutput { overlay: dir, rules: cr });
     }
+    files.extend(crate::gitops::files(l, &head));
     let mut listing = String::from("# Files written by `kubectl luneo-obs generate`; the tree is replaced as a whole.\n");
     for k in files.keys() {
         listing.push_str(k);

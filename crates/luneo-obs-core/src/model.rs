@@ -48,9 +48,33 @@ model! {
         pub queues: Vec<Queue>,
         /// Alerts. Each alert carries its own threshold: the single place it is defined.
         pub alerts: Vec<Alert>,
+        /// GitOps delivery (Argo CD). Absent: no Application is generated.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub gitops: Option<Gitops>,
         /// Grafana dashboard settings (refresh, default time range, folder). Optional.
         #[serde(default)]
         pub dashboards: Dashboards,
+    }
+
+    pub struct Gitops {
+        /// Git repository Argo CD pulls the generated manifests from.
+        pub repo_url: String,
+        /// Branch, tag or commit Argo CD follows.
+        #[serde(default = "default_target_revision")]
+        pub target_revision: String,
+        /// Directory of the generated manifests tree in that repository.
+        #[serde(default = "default_manifests_path")]
+        pub manifests_path: String,
+        /// Namespace Argo CD runs in (where the Applications are created).
+        #[serde(default = "default_argocd_namespace")]
+        pub argocd_namespace: String,
+        /// Argo CD project of the Applications.
+        #[serde(default = "default_argocd_project")]
+        pub project: String,
+        /// API server URL per cluster name, for an Argo CD that manages several clusters;
+        /// clusters not listed use the in-cluster address.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        pub destinations: BTreeMap<String, String>,
     }
 
     pub struct Cluster {
@@ -222,6 +246,22 @@ model! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub expr: Option<String>,
     }
+}
+
+fn default_target_revision() -> String {
+    "main".into()
+}
+
+fn default_manifests_path() -> String {
+    "manifests".into()
+}
+
+fn default_argocd_namespace() -> String {
+    "argocd".into()
+}
+
+fn default_argocd_project() -> String {
+    "default".into()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
