@@ -1,0 +1,192 @@
+//! The alerts proven by Prometheus's own engine.
+//!
+//! The rules come from the core in-process (`generate` on the embedded Luneo
+//! definitions); `spec.groups` of each PrometheusRule is extracted into a plain rule file
+//! (`<cluster>.rules.yaml`, what `promtool` accepts) in a scratch directory, next to a copy
+//! of the hand-written unit tests of `tests/promtool/` (their `rule_files` are relative to
+//! the test file). Then `promtool check rules` must accept every rule file and
+//! `promtool test rules` must pass every test file. promtool is required: when it is
+//! missing the tests fail and say how to install it.
+
+// A test reports failure by panicking: the messages carry promtool's full multi-line
+// output, which an `Err` returned from a test would print escaped on one line.
+#![allow(clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A scratch directory removed on drop (also when an assertion fails).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let n = SEQ.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("luneo-obs-promtool-{}-{tag}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Hand-written promtool unit tests, checked in.
+fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("promtool")
+}
+
+/// Every YAML document of a file, as JSON values.
+fn yaml_docs(name: &str, text: &str) -> Vec<Value> {
+    yaml_serde::Deserializer::from_str(text)
+        .map(|d| Value::deserialize(d).unwrap_or_else(|e| panic!("generated file {name} is not valid YAML: {e}")))
+        .collect()
+}
+
+/// The generated PrometheusRules as plain rule files: cluster name -> `{groups: [...]}`.
+fn generated_rule_files() -> BTreeMap<String, Value> {
+    let r = luneo_obs_core::generate(&Default::default());
+    assert!(r.ok, "the embedded definitions do not generate: {:#?}", r.diagnostics);
+    let mut out = BTreeMap::new();
+    for (path, text) in r.files.iter().filter(|(p, _)| p.ends_with(".yaml") || p.ends_with(".yml")) {
+        for doc in yaml_docs(path, text) {
+            if doc["kind"] != "PrometheusRule" {
+                continue;
+            }
+            let cluster = doc["metadata"]["labels"]["luneo.io/cluster"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{path}: PrometheusRule without a luneo.io/cluster label"))
+                .to_string();
+            let groups = doc["spec"]["groups"].clone();
+            assert!(groups.is_array(), "{path}: PrometheusRule without spec.groups");
+            assert!(out.insert(cluster.clone(), json!({ "groups": groups })).is_none(), "two PrometheusRules for cluster {cluster}");
+        }
+    }
+    out
+}
+
+/// Run promtool with `args` in `dir`; the full output on failure.
+fn promtool(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = match Command::new("promtool").args(args).current_dir(dir).output() {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "promtool is not installed (not found on PATH). Run `make setup` (installs Debian's \
+             `prometheus` package, which provides promtool 2.42), then rerun the tests."
+        ),
+        Err(e) => panic!("cannot run promtool: {e}"),
+    };
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!("`promtool {}` failed ({}):\n{text}", args.join(" "), out.status))
+    }
+}
+
+/// A scratch directory holding `<cluster>.rules.yaml` for every cluster and a copy of
+/// every hand-written test file.
+fn workspace(tag: &str) -> (Scratch, BTreeMap<String, Value>) {
+    let dir = Scratch::new(tag);
+    let rules = generated_rule_files();
+    assert_eq!(
+        rules.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["primary", "standby"],
+        "the Luneo definitions must produce one PrometheusRule per cluster"
+    );
+    for (cluster, file) in &rules {
+        let text = yaml_serde::to_string(file).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(dir.0.join(format!("{cluster}.rules.yaml")), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for f in test_files() {
+        fs::copy(tests_dir().join(&f), dir.0.join(&f)).unwrap_or_else(|e| panic!("cannot copy {f}: {e}"));
+    }
+    (dir, rules)
+}
+
+fn test_files() -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(tests_dir())
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", tests_dir().display()))
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".test.yaml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `promtool test rules` on one hand-written file, after checking that its
+/// `group_eval_order` names exactly the groups of the rule files it loads: promtool
+/// ignores unknown names and runs unlisted groups in random order, which would make the
+/// `for` boundary cases flaky (an alert evaluated before the record it reads lags one
+/// evaluation) instead of failing clearly when groups are renamed.
+fn run_test_file(name: &str) {
+    let (dir, rules) = workspace(name.trim_end_matches(".test.yaml"));
+    let text = fs::read_to_string(dir.0.join(name)).unwrap_or_else(|e| panic!("cannot read tests/promtool/{name}: {e}"));
+    let spec: Value = yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("tests/promtool/{name}: {e}"));
+    let mut loaded = BTreeSet::new();
+    for f in spec["rule_files"].as_array().into_iter().flatten() {
+        let f = f.as_str().unwrap_or_default();
+        let cluster = f.strip_suffix(".rules.yaml").unwrap_or_else(|| panic!("tests/promtool/{name}: unexpected rule file {f}"));
+        let file = rules.get(cluster).unwrap_or_else(|| panic!("tests/promtool/{name}: no generated rules for {f}"));
+        for g in file["groups"].as_array().into_iter().flatten() {
+            loaded.insert(g["name"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    let order: BTreeSet<String> =
+        spec["group_eval_order"].as_array().into_iter().flatten().map(|g| g.as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(
+        order, loaded,
+        "tests/promtool/{name}: group_eval_order must list exactly the generated rule groups (recording groups before alert groups)"
+    );
+    if let Err(e) = promtool(&dir.0, &["test", "rules", name]) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn generated_rules_pass_promtool_check_rules() {
+    let (dir, rules) = workspace("check");
+    let mut failures = Vec::new();
+    for cluster in rules.keys() {
+        let file = format!("{cluster}.rules.yaml");
+        match promtool(&dir.0, &["check", "rules", &file]) {
+            Ok(out) => assert!(out.contains("SUCCESS"), "unexpected promtool output for {file}:\n{out}"),
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_promtool_test_file_is_run_by_a_test() {
+    assert_eq!(
+        test_files(),
+        ["cross-cluster.test.yaml", "primary.test.yaml", "standby.test.yaml"],
+        "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/"
+    );
+}
+
+#[test]
+fn primary_alerts_hold_their_thresholds_for_boundaries_and_counter_resets() {
+    run_test_file("primary.test.yaml");
+}
+
+#[test]
+fn standby_alerts_fire_on_flat_or_missing_traffic_with_one_identity() {
+    run_test_file("standby.test.yaml");
+}
+
+#[test]
+fn one_clusters_data_never_fires_the_other_clusters_alerts() {
+    run_test_file("cross-cluster.test.yaml");
+}
