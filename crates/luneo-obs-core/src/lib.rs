@@ -10,6 +10,7 @@ pub mod api;
 pub mod checks;
 pub mod dashboards;
 pub mod diag;
+pub mod docs;
 pub mod duration;
 pub mod gitops;
 pub mod health;
