@@ -8,6 +8,8 @@ pub trait Core {
     fn generate(&self, req: &core::GenerateRequest) -> Result<core::GenerateResponse, String>;
     fn validate(&self, req: &core::ValidateRequest) -> Result<core::ValidateResponse, String>;
     fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String>;
+    /// Refresh the generated blocks of the documentation pages.
+    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String>;
     /// A short description of the implementation, for `version`.
     fn describe(&self) -> String;
 }
@@ -24,6 +26,9 @@ impl Core for Native {
     }
     fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String> {
         Ok(core::explain(req))
+    }
+    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String> {
+        Ok(core::docs::refresh(req))
     }
     fn describe(&self) -> String {
         format!("native luneo-obs-core {}", env!("CARGO_PKG_VERSION"))

@@ -4,6 +4,7 @@
 //! plain data. Exit codes: 0 success, 1 problems found (diagnostics, drift), 2 could not run.
 
 mod core;
+mod docs_cmd;
 mod fsio;
 
 use std::path::{Path, PathBuf};
@@ -65,6 +66,15 @@ enum Command {
         alert: String,
         #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
         output: Output,
+    },
+    /// Refresh the generated blocks of the runbooks and the observability page (docs/).
+    Docs {
+        /// Documentation directory (holds observability.md and runbooks/).
+        #[arg(long, default_value = "docs", value_name = "DIR")]
+        dir: PathBuf,
+        /// Write nothing; exit 1 and list the pages whose generated blocks are out of date.
+        #[arg(long)]
+        check: bool,
     },
     /// Print the plugin and core versions.
     Version,
@@ -198,6 +208,7 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
             println!("kubectl-luneo_obs {} (core: {})", env!("CARGO_PKG_VERSION"), core.describe());
             Ok(0)
         }
+        Command::Docs { dir, check } => docs_cmd::run(&core, read_definitions(&cli.definitions)?, &dir, check).map_err(Fatal),
         Command::Generate { out, check } => generate(&core, read_definitions(&cli.definitions)?, &out, check),
         Command::Validate { manifests, definitions_only, output } => validate(&core, read_definitions(&cli.definitions)?, manifests, definitions_only, output),
         Command::Explain { alert, output } => explain(&core, read_definitions(&cli.definitions)?, alert, output),
