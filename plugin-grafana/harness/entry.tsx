@@ -1,0 +1,145 @@
+// Browser harness: loads the built dist/module.js the way Grafana does (an AMD module
+// whose dependencies the host provides), then renders the panel for each scenario with
+// real @grafana/data frames inside Grafana's ThemeContext. No Grafana server needed.
+import './boot';
+import React from 'react';
+import * as ReactDOM from 'react-dom';
+import { createRoot } from 'react-dom/client';
+import * as jsxRuntime from 'react/jsx-runtime';
+import * as emotionCss from '@emotion/css';
+import * as grafanaData from '@grafana/data';
+import * as grafanaUi from '@grafana/ui';
+import * as grafanaRuntime from '@grafana/runtime';
+import { createDataFrame, createTheme, FieldType, getDefaultTimeRange, LoadingState, PanelPlugin, standardEditorsRegistry } from '@grafana/data';
+import { ThemeContext } from '@grafana/ui';
+import fixtures from './scenarios.json';
+
+type Scenario = (typeof fixtures.scenarios)[number];
+
+declare global {
+  interface Window {
+    define?: ((deps: string[], factory: (...mods: unknown[]) => unknown) => void) & { amd?: boolean };
+    __harness: { done: boolean; error?: string; requested: string[]; theme: Record<string, string>; defaults?: Record<string, unknown> };
+  }
+}
+
+const theme = createTheme();
+window.__harness = {
+  done: false,
+  requested: [],
+  theme: {
+    ok: theme.colors.success.main,
+    warning: theme.colors.warning.main,
+    critical: theme.colors.error.main,
+    nodata: theme.colors.text.disabled,
+  },
+};
+
+// Grafana registers its option editors at start-up; the panel's option builder (and so
+// plugin.defaults) looks editors up by id. Register the ids this panel uses.
+standardEditorsRegistry.setInit(() =>
+  ['text', 'number'].map((id) => ({ id, name: id, editor: () => null, override: () => null, process: (v: unknown) => v, shouldApply: () => true }))
+);
+
+const provided: Record<string, unknown> = {
+  react: React,
+  'react-dom': ReactDOM,
+  'react/jsx-runtime': jsxRuntime,
+  '@emotion/css': emotionCss,
+  '@grafana/data': grafanaData,
+  '@grafana/ui': grafanaUi,
+  '@grafana/runtime': grafanaRuntime,
+};
+
+function loadPlugin(src: string): Promise<PanelPlugin> {
+  return new Promise((resolve, reject) => {
+    const define = (deps: string[], factory: (...mods: unknown[]) => unknown) => {
+      try {
+        window.__harness.requested = deps;
+        const mods = deps.map((d) => {
+          if (d === 'module') {
+            return { uri: src, id: 'luneo-slohealth-panel' };
+          }
+          if (!(d in provided)) {
+            throw new Error(`module.js requires ${d}, which Grafana's loader would provide but this harness does not`);
+          }
+          return provided[d];
+        });
+        const exports = factory(...mods) as { plugin?: PanelPlugin };
+        if (!exports?.plugin) {
+          throw new Error('module.js does not export `plugin`');
+        }
+        resolve(exports.plugin);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    define.amd = true;
+    window.define = define;
+    const script = document.createElement('script');
+    script.src = src;
+    script.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.appendChild(script);
+  });
+}
+
+function frames(s: Scenario) {
+  const t0 = Date.now() - 5 * 60_000;
+  return Object.entries(s.values).map(([refId, v]) =>
+    createDataFrame({
+      refId,
+      fields: [
+        { name: 'Time', type: FieldType.time, values: v === null ? [] : [t0, t0 + 30_000] },
+        { name: 'Value', type: FieldType.number, values: v === null ? [] : [v, v] },
+      ],
+    })
+  );
+}
+
+async function main() {
+  const plugin = await loadPlugin('/dist/module.js');
+  const Panel = plugin.panel as React.ComponentType<Record<string, unknown>>;
+  const root = document.getElementById('root')!;
+  const timeRange = getDefaultTimeRange();
+  // The options as Grafana builds them for a new panel: the builder's defaults.
+  const defaults = plugin.defaults as Record<string, unknown>;
+  window.__harness.defaults = defaults;
+  const items = fixtures.scenarios.map((s) => (
+    <section key={s.id} data-scenario={s.id} style={{ marginBottom: 16 }}>
+      <h3 style={{ margin: '4px 0', fontSize: 14, fontWeight: 500 }}>{s.title}</h3>
+      <div style={{ height: 118, width: 1180 }}>
+        <Panel
+          id={1}
+          data={{ state: LoadingState.Done, series: frames(s), timeRange }}
+          timeRange={timeRange}
+          timeZone="utc"
+          options={{ ...defaults, cluster: '$cluster', tileMinWidth: 200 }}
+          fieldConfig={{ defaults: {}, overrides: [] }}
+          transparent={false}
+          width={1180}
+          height={110}
+          renderCounter={0}
+          title="SLO health"
+          eventBus={{}}
+          onOptionsChange={() => {}}
+          onFieldConfigChange={() => {}}
+          replaceVariables={(v: string) => v.replace('$cluster', s.cluster)}
+          onChangeTimeRange={() => {}}
+        />
+      </div>
+    </section>
+  ));
+  createRoot(root).render(
+    <ThemeContext.Provider value={theme}>
+      <div style={{ background: theme.colors.background.canvas, color: theme.colors.text.primary, padding: 16, fontFamily: theme.typography.fontFamily }}>
+        {items}
+      </div>
+    </ThemeContext.Provider>
+  );
+  window.__harness.done = true;
+}
+
+main().catch((e: unknown) => {
+  window.__harness.error = e instanceof Error ? `${e.message}\n${e.stack}` : String(e);
+  window.__harness.done = true;
+});

@@ -1,0 +1,162 @@
+// Real-browser test of the built panel (dist/module.js) without a Grafana server:
+// headless Debian Chromium (playwright-core) opens the harness under three
+// Content-Security-Policies and checks every tile's status, its colour against the
+// Grafana theme and its label, then saves screenshots under browser-artifacts/.
+//   grafana-default                    Grafana's default CSP template  -> tiles
+//   hardened-wasm-unsafe-eval          no 'unsafe-eval', 'wasm-unsafe-eval' -> tiles
+//   hardened-without-wasm-unsafe-eval  neither -> the module is refused, the panel says why
+import { chromium } from 'playwright-core';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from './server.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'browser-artifacts');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const fixtures = JSON.parse(readFileSync(join(root, 'harness', 'scenarios.json'), 'utf8'));
+const PAGE_TIMEOUT_MS = 30_000;
+
+for (const f of [chromiumPath, join(root, 'dist', 'module.js'), join(root, 'harness', 'dist', 'harness.js')]) {
+  if (!existsSync(f)) {
+    console.error(`error: ${f} is missing (chromium: apt-get install chromium; module.js: npm run build; harness: npm run harness:build)`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+mkdirSync(outDir, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`  ok   ${name}`);
+  } else {
+    failed++;
+    console.log(`  FAIL ${name}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/** Colour as the browser computes it, for comparison with computed styles. */
+async function normalise(page, colour) {
+  return page.evaluate((c) => {
+    const probe = document.createElement('div');
+    probe.style.color = c;
+    document.body.appendChild(probe);
+    const v = getComputedStyle(probe).color;
+    probe.remove();
+    return v;
+  }, colour);
+}
+
+async function runPolicy(context, policy) {
+  const server = await serve(root, policy);
+  const page = await context.newPage();
+  const console_ = [];
+  page.on('console', (m) => console_.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => console_.push(`pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push({ directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, column: e.columnNumber }));
+  });
+  const expectFailure = policy === 'hardened-without-wasm-unsafe-eval';
+  console.log(`${policy}: ${server.url}`);
+  try {
+    const t0 = Date.now();
+    await page.goto(server.url, { timeout: PAGE_TIMEOUT_MS });
+    await page.waitForFunction(() => window.__harness?.done, null, { timeout: PAGE_TIMEOUT_MS });
+    const harnessError = await page.evaluate(() => window.__harness.error ?? null);
+    check(`${policy}: harness loaded module.js through the AMD shim`, harnessError === null, harnessError ?? '');
+    const defaults = await page.evaluate(() => window.__harness.defaults ?? null);
+    check(`${policy}: plugin.defaults from the options builder`, JSON.stringify(defaults) === JSON.stringify({ cluster: '', definitions: '', tileMinWidth: 180 }), JSON.stringify(defaults));
+    const requested = await page.evaluate(() => window.__harness.requested);
+    check(`${policy}: module.js asked the host for its dependencies`, requested.includes('@grafana/data') && requested.includes('react'), requested.join(', '));
+    // Wait until every scenario shows tiles or an error (bounded).
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-scenario] [data-testid="slo-health-panel"], [data-scenario] [data-testid="slo-load-error"]').length >= n,
+      fixtures.scenarios.length,
+      { timeout: PAGE_TIMEOUT_MS }
+    );
+    const rendered = Date.now() - t0;
+    const theme = await page.evaluate(() => window.__harness.theme);
+    const csp = server.csp();
+    check(`${policy}: served with the intended CSP`, csp.includes("'wasm-unsafe-eval'") === policy.startsWith('hardened-wasm') && csp.includes("'unsafe-eval'") === (policy === 'grafana-default'), csp);
+
+    for (const s of fixtures.scenarios) {
+      const tiles = await page.$$eval(`[data-scenario="${s.id}"] [data-testid="slo-tile"]`, (els) =>
+        els.map((el) => ({
+          ref: el.getAttribute('data-ref-id'),
+          status: el.getAttribute('data-status'),
+          border: getComputedStyle(el).borderLeftColor,
+          label: el.querySelector('[data-testid="slo-status"]')?.textContent ?? '',
+          text: el.textContent ?? '',
+        }))
+      );
+      const loadError = await page.$eval(`[data-scenario="${s.id}"]`, (el) => el.querySelector('[data-testid="slo-load-error"]')?.textContent ?? null);
+      if (expectFailure) {
+        check(`${policy}/${s.id}: no tile, the panel explains the CSP refusal`, tiles.length === 0 && loadError !== null && loadError.includes("'wasm-unsafe-eval'"), loadError ?? `${tiles.length} tiles`);
+        continue;
+      }
+      check(`${policy}/${s.id}: no load error`, loadError === null, loadError ?? '');
+      const got = Object.fromEntries(tiles.map((t) => [t.ref, t.status]));
+      check(`${policy}/${s.id}: one tile per SLO, statuses ${JSON.stringify(s.expect)}`, JSON.stringify(got) === JSON.stringify(s.expect), JSON.stringify(got));
+      for (const t of tiles) {
+        const want = await normalise(page, theme[t.status]);
+        const label = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', nodata: 'NO DATA' }[t.status];
+        const labelShown = (await page.$eval(`[data-scenario="${s.id}"] [data-ref-id="${t.ref}"] [data-testid="slo-status"]`, (el) => el.innerText)).trim();
+        check(`${policy}/${s.id}/${t.ref}: ${t.status} in the theme colour, label ${label}`, t.border === want && labelShown === label, `border ${t.border} want ${want}, label ${labelShown}`);
+        if (t.status === 'nodata') {
+          check(`${policy}/${s.id}/${t.ref}: says "No data"`, t.text.includes('No data'), t.text);
+        }
+      }
+    }
+    const violations = await page.evaluate(() => window.__csp);
+    const wasmRefused = violations.some((v) => v.directive === 'script-src' && v.blocked === 'wasm-eval');
+    if (expectFailure) {
+      check(`${policy}: Chromium reported the wasm-eval CSP violation`, wasmRefused, JSON.stringify(violations));
+    } else {
+      // Host libraries may probe `new Function` (zod's JIT check in @grafana/*, caught by
+      // them): not the panel's concern. The panel's module must cause no violation.
+      const ours = violations.filter((v) => !v.source?.includes('/harness/dist/'));
+      check(`${policy}: no CSP violation caused by the panel`, ours.length === 0, JSON.stringify(ours));
+      if (violations.length > ours.length) {
+        console.log(`  note: host bundle violations (not the panel): ${JSON.stringify(violations.filter((v) => !ours.includes(v)))}`);
+      }
+    }
+    const shot = join(outDir, `slo-health-${policy}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    if (policy === 'grafana-default') {
+      await page.screenshot({ path: join(outDir, 'slo-health.png'), fullPage: true });
+    }
+    console.log(`  rendered in ${rendered} ms; screenshot ${shot}`);
+  } catch (e) {
+    check(`${policy}: page completed`, false, `${e.message}\n${console_.join('\n')}`);
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'luneo-slohealth-chromium-'));
+let context;
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1240, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    timeout: PAGE_TIMEOUT_MS,
+  });
+  for (const policy of ['grafana-default', 'hardened-wasm-unsafe-eval', 'hardened-without-wasm-unsafe-eval']) {
+    await runPolicy(context, policy);
+  }
+} catch (e) {
+  check('chromium started', false, e.message);
+} finally {
+  await context?.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

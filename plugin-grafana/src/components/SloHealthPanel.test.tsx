@@ -1,0 +1,151 @@
+import React from 'react';
+import { readFileSync } from 'fs';
+import { resolve } from 'path';
+import { render, screen } from '@testing-library/react';
+import { createTheme, FieldConfigSource, LoadingState, PanelData, getDefaultTimeRange, DataFrame } from '@grafana/data';
+import { ThemeContext } from '@grafana/ui';
+import { SloHealthPanel } from './SloHealthPanel';
+import { evaluate, loadCore } from '../core/wasm';
+import { SloHealthOptions, SloStatus } from '../types';
+import { framesFor, seriesFrame } from '../test-utils';
+
+// No mock of the core: these tests load the real luneo-obs WebAssembly module through
+// the same loader as the browser (base64 data URL -> atob -> WebAssembly.instantiate).
+
+function panelData(series: DataFrame[]): PanelData {
+  return { state: LoadingState.Done, series, timeRange: getDefaultTimeRange() };
+}
+
+function renderPanel(series: DataFrame[], options: Partial<SloHealthOptions> = {}) {
+  const props = {
+    id: 1,
+    data: panelData(series),
+    timeRange: getDefaultTimeRange(),
+    timeZone: 'utc',
+    options: { definitions: '', cluster: 'primary', tileMinWidth: 180, ...options },
+    fieldConfig: { defaults: {}, overrides: [] } as FieldConfigSource,
+    transparent: false,
+    width: 900,
+    height: 300,
+    renderCounter: 0,
+    title: 'SLO health',
+    eventBus: { publish: jest.fn(), getStream: jest.fn(), subscribe: jest.fn(), removeAllListeners: jest.fn(), newScopedBus: jest.fn() },
+    onOptionsChange: jest.fn(),
+    onFieldConfigChange: jest.fn(),
+    replaceVariables: (s: string) => s.replace('$cluster', 'standby'),
+    onChangeTimeRange: jest.fn(),
+  } as unknown as React.ComponentProps<typeof SloHealthPanel>;
+  return render(
+    <ThemeContext.Provider value={createTheme()}>
+      <SloHealthPanel {...props} />
+    </ThemeContext.Provider>
+  );
+}
+
+async function tileStatuses(): Promise<Record<string, SloStatus>> {
+  const tiles = await screen.findAllByTestId('slo-tile');
+  return Object.fromEntries(tiles.map((t) => [t.getAttribute('data-ref-id')!, t.getAttribute('data-status') as SloStatus]));
+}
+
+describe('SLO health panel with the real wasm core', () => {
+  beforeAll(async () => {
+    await loadCore();
+  });
+
+  it('instantiates the module once', async () => {
+    const a = loadCore();
+    const b = loadCore();
+    expect(a).toBe(b);
+    await a;
+  });
+
+  it('shows one tile per primary SLO with the status each threshold implies', async () => {
+    renderPanel(
+      framesFor({
+        ApiLatencyHigh: 0.612, // 612 ms > 600 ms -> warning
+        ApiErrorRate: 0.08, // 8 % > 5 % -> critical (the alert is critical)
+        QueueWaitThreshold_ai: 12, // jobs/min < 40 -> ok
+        QueueWaitThreshold_render: 40, // on the threshold: `>` does not fire -> ok
+      })
+    );
+    expect(await tileStatuses()).toEqual({
+      ApiLatencyHigh: 'warning',
+      ApiErrorRate: 'critical',
+      QueueWaitThreshold_ai: 'ok',
+      QueueWaitThreshold_render: 'ok',
+      RenderGpuSaturation: 'nodata',
+    });
+    const latency = screen.getAllByTestId('slo-tile')[0];
+    expect(latency).toHaveTextContent('API latency P95');
+    expect(latency).toHaveTextContent('612 ms');
+    expect(latency).toHaveTextContent('> 600 ms');
+    expect(screen.getAllByTestId('slo-tile')[4]).toHaveTextContent('No data');
+  });
+
+  it('colours tiles from the Grafana theme', async () => {
+    const theme = createTheme();
+    renderPanel(framesFor({ ApiErrorRate: 0.5, ApiLatencyHigh: 0.1 }));
+    await screen.findAllByTestId('slo-tile');
+    const byRef = (r: string) => document.querySelector(`[data-ref-id="${r}"]`) as HTMLElement;
+    const rgb = (c: string) => {
+      const probe = document.createElement('div');
+      probe.style.borderLeftColor = c;
+      return probe.style.borderLeftColor;
+    };
+    expect(byRef('ApiErrorRate').style.borderLeftColor).toBe(rgb(theme.colors.error.main));
+    expect(byRef('ApiLatencyHigh').style.borderLeftColor).toBe(rgb(theme.colors.success.main));
+    expect(byRef('RenderGpuSaturation').style.borderLeftColor).toBe(rgb(theme.colors.text.disabled));
+  });
+
+  it('resolves the cluster option through template variables (standby SLOs)', async () => {
+    renderPanel(framesFor({ StandbyApiUnavailable: 0, StandbyQueueGrowth_ai: 6 }), { cluster: '$cluster' });
+    expect(await tileStatuses()).toEqual({
+      StandbyApiUnavailable: 'warning',
+      StandbyQueueGrowth_ai: 'warning',
+      StandbyQueueGrowth_render: 'nodata',
+    });
+  });
+
+  it('matches queries by series name (legend) as well as refId', async () => {
+    renderPanel([seriesFrame('A', [95], 'RenderGpuSaturation')]);
+    expect((await tileStatuses()).RenderGpuSaturation).toBe('warning');
+  });
+
+  it('takes thresholds from the definitions option', async () => {
+    const defs = readFileSync(resolve(__dirname, '../../../definitions/luneo.yaml'), 'utf8').replace('threshold: { value: 90, unit: percent }', 'threshold: { value: 99, unit: percent }');
+    renderPanel(framesFor({ RenderGpuSaturation: 95 }), { definitions: defs });
+    expect((await tileStatuses()).RenderGpuSaturation).toBe('ok');
+    expect(screen.getByText(/> 99 %/)).toBeInTheDocument();
+  });
+
+  it('shows definition errors with their position instead of tiles', async () => {
+    renderPanel([], { definitions: 'apiVersion: luneo.io/v1alpha1\nkind: Nope\n' });
+    const err = await screen.findByTestId('slo-definitions-error');
+    expect(err.textContent).toMatch(/panel definitions:\d+:\d+: error\[/);
+    expect(screen.queryByTestId('slo-tile')).toBeNull();
+  });
+
+  it('agrees with the alert thresholds just below and just above each one', () => {
+    // The numbers come from the definitions (thresholdInMetricUnit is the number in the
+    // alert expression, which the promtool tests prove); no threshold is written here.
+    for (const cluster of ['primary', 'standby']) {
+      const slos = evaluate('', cluster, {}).slos;
+      expect(slos.length).toBeGreaterThan(0);
+      for (const s of slos) {
+        const t = s.thresholdInMetricUnit;
+        const eps = Math.max(Math.abs(t) * 1e-6, 1e-9);
+        const breach: SloStatus = s.severity === 'critical' ? 'critical' : 'warning';
+        const at = (v: number) => evaluate('', cluster, { [s.refId]: v }).slos.find((x) => x.id === s.id)!.status;
+        if (s.comparison === '>') {
+          expect([s.id, at(t - eps)]).toEqual([s.id, 'ok']);
+          expect([s.id, at(t)]).toEqual([s.id, 'ok']);
+          expect([s.id, at(t + eps)]).toEqual([s.id, breach]);
+        } else {
+          expect([s.id, at(t)]).toEqual([s.id, breach]);
+          expect([s.id, at(t + eps)]).toEqual([s.id, 'ok']);
+        }
+        expect(s.expr.length).toBeGreaterThan(0);
+      }
+    }
+  });
+});
