@@ -8,8 +8,8 @@ pub trait Core {
     fn generate(&self, req: &core::GenerateRequest) -> Result<core::GenerateResponse, String>;
     fn validate(&self, req: &core::ValidateRequest) -> Result<core::ValidateResponse, String>;
     fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String>;
-    /// Refresh the generated blocks of the documentation pages.
-    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String>;
+    /// Plan a DR action against one Alertmanager's silences (`dr start|status|end`).
+    fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String>;
     /// A short description of the implementation, for `version`.
     fn describe(&self) -> String;
 }
@@ -27,8 +27,8 @@ impl Core for Native {
     fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String> {
         Ok(core::explain(req))
     }
-    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String> {
-        Ok(core::docs::refresh(req))
+    fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String> {
+        Ok(core::dr(req))
     }
     fn describe(&self) -> String {
         format!("native luneo-obs-core {}", env!("CARGO_PKG_VERSION"))

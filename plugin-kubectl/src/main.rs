@@ -4,7 +4,7 @@
 //! plain data. Exit codes: 0 success, 1 problems found (diagnostics, drift), 2 could not run.
 
 mod core;
-mod docs_cmd;
+mod dr;
 mod fsio;
 
 use std::path::{Path, PathBuf};
@@ -47,7 +47,14 @@ enum Command {
         /// Write nothing; exit 1 and list the files when the tree on disk differs.
         #[arg(long)]
         check: bool,
+        /// Drill mode: divide every alert `for` and the Alertmanager intervals by N (60: a
+        /// minute becomes a second); expressions and thresholds are unchanged. Never commit
+        /// such a tree: it is for live drills only.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        time_scale: Option<u32>,
     },
+    /// Disaster-recovery windows: `dr start --duration 2h`, `dr status`, `dr end`.
+    Dr(dr::DrArgs),
     /// Check the definitions and an existing manifests tree.
     Validate {
         /// Manifests tree to check (default: ./manifests when it exists).
@@ -66,15 +73,6 @@ enum Command {
         alert: String,
         #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
         output: Output,
-    },
-    /// Refresh the generated blocks of the runbooks and the observability page (docs/).
-    Docs {
-        /// Documentation directory (holds observability.md and runbooks/).
-        #[arg(long, default_value = "docs", value_name = "DIR")]
-        dir: PathBuf,
-        /// Write nothing; exit 1 and list the pages whose generated blocks are out of date.
-        #[arg(long)]
-        check: bool,
     },
     /// Print the plugin and core versions.
     Version,
@@ -105,8 +103,8 @@ fn summary(diags: &[Diagnostic]) -> String {
     format!("{e} error{}, {w} warning{}", if e == 1 { "" } else { "s" }, if w == 1 { "" } else { "s" })
 }
 
-fn generate(core: &dyn Core, defs: Option<Source>, out: &Path, check: bool) -> Result<u8, Fatal> {
-    let resp = core.generate(&GenerateRequest { definitions: defs }).map_err(Fatal)?;
+fn generate(core: &dyn Core, defs: Option<Source>, out: &Path, check: bool, time_scale: Option<u32>) -> Result<u8, Fatal> {
+    let resp = core.generate(&GenerateRequest { definitions: defs, time_scale }).map_err(Fatal)?;
     print_diagnostics(&resp.diagnostics);
     if !resp.ok {
         eprintln!("generation failed ({}); {} left untouched", summary(&resp.diagnostics), out.display());
@@ -208,8 +206,8 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
             println!("kubectl-luneo_obs {} (core: {})", env!("CARGO_PKG_VERSION"), core.describe());
             Ok(0)
         }
-        Command::Docs { dir, check } => docs_cmd::run(&core, read_definitions(&cli.definitions)?, &dir, check).map_err(Fatal),
-        Command::Generate { out, check } => generate(&core, read_definitions(&cli.definitions)?, &out, check),
+        Command::Generate { out, check, time_scale } => generate(&core, read_definitions(&cli.definitions)?, &out, check, time_scale),
+        Command::Dr(args) => dr::run(&core, read_definitions(&cli.definitions)?, args).map_err(Fatal),
         Command::Validate { manifests, definitions_only, output } => validate(&core, read_definitions(&cli.definitions)?, manifests, definitions_only, output),
         Command::Explain { alert, output } => explain(&core, read_definitions(&cli.definitions)?, alert, output),
     }

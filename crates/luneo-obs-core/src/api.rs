@@ -20,6 +20,11 @@ pub struct Source {
 pub struct GenerateRequest {
     #[serde(default)]
     pub definitions: Option<Source>,
+    /// Drill mode: divide every alert `for` and the Alertmanager group_wait, group_interval,
+    /// repeat_interval and Watchdog repeat interval by this factor (60: a minute becomes a
+    /// second). Expressions, windows and thresholds are unchanged. Never for production.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_scale: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -116,9 +121,23 @@ pub fn generate(req: &GenerateRequest) -> GenerateResponse {
         Ok(l) => l,
         Err(d) => return GenerateResponse { ok: false, files: BTreeMap::new(), diagnostics: d },
     };
+    // Drill mode: scaled `for`s are checked against a scrape interval scaled alike.
+    let (l, checked) = match req.time_scale {
+        Some(f) if f > 1 => {
+            let s = crate::alertmanager::scaled(&l, f);
+            let mut c = s.clone();
+            c.defs.spec.metrics.scrape_interval = crate::alertmanager::scale_duration(&c.defs.spec.metrics.scrape_interval, f);
+            (s, c)
+        }
+        _ => (l.clone(), l),
+    };
     let (files, outs) = manifests::build(&l);
     let mut diagnostics = l.warnings.clone();
-    diagnostics.extend(rule_findings(&l, &outs));
+    diagnostics.extend(rule_findings(&checked, &outs));
+    // No generated file may carry a credential (they are committed).
+    for (path, content) in &files {
+        diagnostics.extend(crate::alertmanager::scan_secrets(path, content));
+    }
     diag::sort(&mut diagnostics);
     if diag::has_errors(&diagnostics) {
         return GenerateResponse { ok: false, files: BTreeMap::new(), diagnostics };
@@ -217,8 +236,12 @@ fn check_tree(expected: &BTreeMap<String, String>, tree: &ManifestTree, l: &Load
             Some(_) => {}
         }
     }
+    // Credentials written in clear in any file of the tree (hand edits included).
+    for (path, content) in &tree.files {
+        out.extend(crate::alertmanager::scan_secrets(&at(path), content));
+    }
     for path in tree.files.keys() {
-        let ours = path.starts_with(manifests::OVERLAYS_DIR) || path.starts_with(crate::gitops::ARGOCD_DIR) || path == manifests::MARKER;
+        let ours = path.starts_with(manifests::OVERLAYS_DIR) || path.starts_with(crate::gitops::ARGOCD_DIR) || path.starts_with(crate::alertmanager::DIR) || path == manifests::MARKER;
         if ours && !expected.contains_key(path) {
             out.push(
                 Diagnostic::error("manifests/unexpected-file", &at(path), top, "this file is in the generated tree but the definitions do not produce it")
@@ -304,4 +327,11 @@ pub fn explain(req: &ExplainRequest) -> ExplainResponse {
         }),
         diagnostics: l.warnings.clone(),
     }
+}
+
+pub use crate::dr::{DrAction, DrRequest, DrResponse};
+
+/// Plan a DR action (`dr start|status|end`) against one Alertmanager's silences.
+pub fn dr(req: &DrRequest) -> DrResponse {
+    crate::dr::plan(req)
 }

@@ -376,7 +376,9 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
         }
     });
     let for_ms = r.for_.as_deref().and_then(|f| crate::duration::parse(f).ok()).unwrap_or(0);
-    if absent_style && for_ms < 2 * scrape_ms {
+    // severity `none` is the always-firing Watchdog (`vector(1)`): it must fire at once.
+    let watchdog = r.labels.get("severity").map(String::as_str) == Some("none");
+    if absent_style && !watchdog && for_ms < 2 * scrape_ms {
         push("alert/absent-for", Severity::Error, "for", format!("`{alert}` fires on missing series but waits only {}: it fires after every restart or late scrape", crate::duration::format(for_ms)), format!("set `for` to at least {} (2x the scrape interval)", crate::duration::format(2 * scrape_ms)));
     } else if r.for_.is_none() && r.labels.get("severity").map(String::as_str) != Some("none") {
         push("alert/missing-for", Severity::Warning, "for", format!("`{alert}` has no `for`: a single evaluation fires it, so it flaps"), "add for: 5m (or what the SLO tolerates)".into());

@@ -5,11 +5,13 @@
 //! (wasm32-unknown-unknown), with byte-identical output. Inputs and outputs of the
 //! public operations are plain serialisable data (see [`api`]).
 
+pub mod alertmanager;
 pub mod api;
 #[cfg(feature = "promql")]
 pub mod checks;
 pub mod dashboards;
 pub mod diag;
+pub mod dr;
 pub mod docs;
 pub mod duration;
 pub mod gitops;

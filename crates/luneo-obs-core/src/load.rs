@@ -84,12 +84,20 @@ fn serde_diagnostic(file: &str, doc: &Document, err: &serde_path_to_error::Error
 /// Load and check a definitions file. `Err` holds at least one error diagnostic.
 pub fn load(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let doc = yaml::parse(file, text)?;
+    // A credential written in clear is reported whatever else is wrong with the file.
+    let secrets = crate::alertmanager::scan_secrets(file, text);
     let defs: Definitions = match serde_path_to_error::deserialize(&doc.value) {
         Ok(d) => d,
-        Err(e) => return Err(vec![serde_diagnostic(file, &doc, &e)]),
+        Err(e) => {
+            let mut d = vec![serde_diagnostic(file, &doc, &e)];
+            d.extend(secrets);
+            diag::sort(&mut d);
+            return Err(d);
+        }
     };
-    let mut diags = Vec::new();
+    let mut diags = secrets;
     semantic_checks(file, &doc, &defs, &mut diags);
+    diags.extend(crate::alertmanager::check(file, &doc, &defs));
     diags.extend(crate::dashboards::check_settings(file, &doc, &defs));
     diag::sort(&mut diags);
     if diag::has_errors(&diags) {

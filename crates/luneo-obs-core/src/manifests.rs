@@ -85,6 +85,7 @@ pub fn build(l: &Loaded) -> (BTreeMap<String, String>, Vec<ClusterOutput>) {
         outs.push(ClusterOutput { overlay: dir, rules: cr });
     }
     files.extend(crate::gitops::files(l, &head));
+    files.extend(crate::alertmanager::files(l, &head));
     let mut listing = String::from("# Files written by `kubectl luneo-obs generate`; the tree is replaced as a whole.\n");
     for k in files.keys() {
         listing.push_str(k);

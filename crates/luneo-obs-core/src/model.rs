@@ -54,6 +54,9 @@ model! {
         /// Grafana dashboard settings (refresh, default time range, folder). Optional.
         #[serde(default)]
         pub dashboards: Dashboards,
+        /// Where alerts go (Alertmanager receivers, routing, inhibition, Watchdog) and the
+        /// disaster-recovery silences. Required: an alert nobody receives is worthless.
+        pub notifications: Notifications,
     }
 
     pub struct Gitops {
@@ -262,6 +265,95 @@ fn default_argocd_namespace() -> String {
 
 fn default_argocd_project() -> String {
     "default".into()
+}
+
+model! {
+    /// Alertmanager configuration derived from the definitions (kube-prometheus-stack values).
+    pub struct Notifications {
+        /// Notification targets. Credentials are never written here: each receiver names the
+        /// Kubernetes Secret key that holds its webhook URL or routing key.
+        pub receivers: Vec<Receiver>,
+        /// Receivers of each alert severity, by name (an empty list: not notified).
+        pub routes: SeverityRoutes,
+        /// Receiver of alerts whose severity matches no route (e.g. a label typo).
+        pub default_receiver: String,
+        /// Alertmanager grouping and timing.
+        pub grouping: Grouping,
+        /// Which alerts a firing alert mutes.
+        pub inhibition: Inhibition,
+        /// The always-firing alert that proves the alerting pipeline works.
+        pub watchdog: Watchdog,
+        /// Disaster-recovery test windows (`kubectl luneo-obs dr start`).
+        pub dr: DrSettings,
+    }
+
+    /// One notification target: exactly one of `slack` or `pagerduty`.
+    pub struct Receiver {
+        /// Receiver name, referenced by `routes` (lower-case letters, digits, dashes).
+        pub name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub slack: Option<SlackReceiver>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub pagerduty: Option<PagerDutyReceiver>,
+    }
+
+    pub struct SlackReceiver {
+        /// Channel, e.g. `#sre`.
+        pub channel: String,
+        /// Secret key holding the incoming-webhook URL (read through `api_url_file`).
+        pub api_url: SecretKeyRef,
+    }
+
+    /// PagerDuty Events API v2 (the alert's severity becomes the event's severity).
+    pub struct PagerDutyReceiver {
+        /// Secret key holding the integration's routing key (read through `routing_key_file`).
+        pub routing_key: SecretKeyRef,
+    }
+
+    /// A key of a Kubernetes Secret in the Alertmanager namespace, mounted by
+    /// kube-prometheus-stack at `/etc/alertmanager/secrets/<secret>/<key>`.
+    pub struct SecretKeyRef {
+        pub secret: String,
+        pub key: String,
+    }
+
+    pub struct SeverityRoutes {
+        pub critical: Vec<String>,
+        pub warning: Vec<String>,
+        pub info: Vec<String>,
+    }
+
+    pub struct Grouping {
+        /// Labels that make one notification (e.g. [alertname, cluster]).
+        pub group_by: Vec<String>,
+        /// Wait before the first notification of a new group (collects its siblings).
+        pub group_wait: String,
+        /// Wait before notifying about alerts added to an already notified group.
+        pub group_interval: String,
+        /// Re-send a still-firing group after this long.
+        pub repeat_interval: String,
+    }
+
+    pub struct Inhibition {
+        /// Labels that must be equal for a critical alert to mute a warning or info one
+        /// (e.g. [alertname, cluster]: the critical twin mutes its warning).
+        pub equal: Vec<String>,
+    }
+
+    pub struct Watchdog {
+        /// Alert name (kube-prometheus calls it Watchdog).
+        pub alert_name: String,
+        /// Dead-man's-switch receiver; none routes the Watchdog to the `null` receiver.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub receiver: Option<String>,
+        /// How often the Watchdog is re-sent to its receiver (the dead-man's-switch period).
+        pub repeat_interval: String,
+    }
+
+    pub struct DrSettings {
+        /// Longest DR window `dr start` accepts (no unbounded silences).
+        pub max_window: String,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

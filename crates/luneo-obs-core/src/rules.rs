@@ -372,6 +372,9 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
         });
     }
     groups.push(RuleGroup { name: format!("luneo-obs.{}.alerts", cluster.name), interval: None, rules: alerts });
+    // The always-firing Watchdog (dead-man's switch), its own small group.
+    origins.push(Origin { group: groups.len(), rule: 0, path: "spec.notifications.watchdog".into() });
+    groups.push(crate::alertmanager::watchdog_group(defs, cluster));
     ClusterRules { cluster: cluster.name.clone(), groups, origins }
 }
 

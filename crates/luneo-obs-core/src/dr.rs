@@ -1,0 +1,357 @@
+//! Disaster-recovery silences: what `kubectl luneo-obs dr start|status|end` sends to each
+//! Alertmanager, computed from the definitions and the silences the Alertmanager already
+//! holds. The host only does HTTP: it passes the clock (`now_ms`) and the result of
+//! `GET /api/v2/silences`, then POSTs `create` and DELETEs `expire`.
+//!
+//! How `dr_mode=true` relates to alert labels: the tag is carried by the *silences*, not by
+//! the alerts. Alerts keep their labels (`alertname`, `cluster`, `severity`); a DR silence
+//! matches exactly one DR-expected alert on one cluster it is deployed to
+//! (`alertname="StandbyApiUnavailable", cluster="standby"`), so nothing else can be muted.
+//! The tag `dr_mode=true` is written in the silence's `createdBy` and `comment` (and as a
+//! silence annotation on Alertmanager >= 0.32, which has them): `dr status` and `dr end`
+//! find DR silences by that tag and touch no other silence.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::Source;
+use crate::diag::{Diagnostic, Pos};
+use crate::duration;
+use crate::load::{self, Loaded};
+
+/// Tag carried by every DR silence.
+pub const TAG: &str = "dr_mode=true";
+pub const CREATED_BY: &str = "kubectl-luneo_obs dr_mode=true";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DrAction {
+    Start,
+    #[default]
+    Status,
+    End,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct DrRequest {
+    #[serde(default)]
+    pub definitions: Option<Source>,
+    pub action: DrAction,
+    /// Window length for `start` (Prometheus duration, e.g. `2h`).
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// Current time in milliseconds since the Unix epoch (the core reads no clock).
+    #[serde(default)]
+    pub now_ms: u64,
+    /// The Alertmanager's silences, as returned by `GET /api/v2/silences`.
+    #[serde(default)]
+    pub silences: Vec<serde_json::Value>,
+    /// The Alertmanager's version (`versionInfo.version` of `/api/v2/status`), if known.
+    #[serde(default)]
+    pub alertmanager_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    pub is_regex: bool,
+    #[serde(default = "yes")]
+    pub is_equal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Body of `POST /api/v2/silences`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostableSilence {
+    pub matchers: Vec<Matcher>,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub created_by: String,
+    pub comment: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// One alert on one cluster muted by a DR window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrTarget {
+    pub alert: String,
+    pub cluster: String,
+}
+
+/// A DR silence found on the Alertmanager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrSilence {
+    pub id: String,
+    pub state: String,
+    /// Matchers as text, e.g. `alertname="X", cluster="standby"`.
+    pub matchers: String,
+    pub starts_at: String,
+    pub ends_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct DrResponse {
+    pub ok: bool,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The alerts a DR window mutes (from `drExpected: true`).
+    pub targets: Vec<DrTarget>,
+    /// Silences to create (`start`).
+    pub create: Vec<PostableSilence>,
+    /// DR silences to expire (`end`).
+    pub expire: Vec<DrSilence>,
+    /// DR silences active or pending on the Alertmanager (kept by `start`, listed by `status`).
+    pub active: Vec<DrSilence>,
+    /// Namespace of kube-prometheus-stack (where `dr` port-forwards to the Alertmanager).
+    pub namespace: String,
+}
+
+/// The DR-expected alerts, one target per cluster each is deployed to.
+pub fn targets(l: &Loaded) -> Vec<DrTarget> {
+    let mut out = Vec::new();
+    for a in l.defs.spec.alerts.iter().filter(|a| a.dr_expected) {
+        for c in &a.clusters {
+            out.push(DrTarget { alert: a.name.clone(), cluster: c.clone() });
+        }
+    }
+    out
+}
+
+fn matchers(t: &DrTarget) -> Vec<Matcher> {
+    vec![
+        Matcher { name: "alertname".into(), value: t.alert.clone(), is_regex: false, is_equal: true },
+        Matcher { name: "cluster".into(), value: t.cluster.clone(), is_regex: false, is_equal: true },
+    ]
+}
+
+fn matchers_text(m: &[Matcher]) -> String {
+    m.iter()
+        .map(|m| {
+            let op = match (m.is_regex, m.is_equal) {
+                (false, true) => "=",
+                (false, false) => "!=",
+                (true, true) => "=~",
+                (true, false) => "!~",
+            };
+            format!("{}{op}{:?}", m.name, m.value)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// RFC 3339 (UTC, milliseconds) of a Unix time in milliseconds.
+pub fn rfc3339(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
+}
+
+/// Alertmanager supports silence annotations from 0.32.
+fn supports_annotations(version: &Option<String>) -> bool {
+    let Some(v) = version else { return false };
+    let mut it = v.trim_start_matches('v').split(['.', '-', '+']).map(|x| x.parse::<u64>().unwrap_or(0));
+    let (major, minor) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+    major > 0 || minor >= 32
+}
+
+fn is_dr_silence(s: &serde_json::Value) -> bool {
+    s["createdBy"].as_str().is_some_and(|c| c.split_whitespace().any(|t| t == TAG))
+}
+
+fn to_dr_silence(s: &serde_json::Value) -> DrSilence {
+    let ms: Vec<Matcher> = serde_json::from_value(s["matchers"].clone()).unwrap_or_default();
+    DrSilence {
+        id: s["id"].as_str().unwrap_or_default().to_string(),
+        state: s["status"]["state"].as_str().unwrap_or_default().to_string(),
+        matchers: matchers_text(&ms),
+        starts_at: s["startsAt"].as_str().unwrap_or_default().to_string(),
+        ends_at: s["endsAt"].as_str().unwrap_or_default().to_string(),
+    }
+}
+
+fn live(s: &serde_json::Value) -> bool {
+    matches!(s["status"]["state"].as_str(), Some("active" | "pending"))
+}
+
+fn same_matchers(s: &serde_json::Value, want: &[Matcher]) -> bool {
+    let mut have: Vec<Matcher> = serde_json::from_value(s["matchers"].clone()).unwrap_or_default();
+    let mut want = want.to_vec();
+    have.sort_by(|a, b| a.name.cmp(&b.name));
+    want.sort_by(|a, b| a.name.cmp(&b.name));
+    have == want
+}
+
+fn refuse(resp: &mut DrResponse, code: &str, file: &str, pos: Pos, msg: String, hint: &str) {
+    resp.diagnostics.push(Diagnostic::error(code, file, pos, msg).with_hint(hint));
+}
+
+/// Plan a DR action against one Alertmanager's silences.
+pub fn plan(req: &DrRequest) -> DrResponse {
+    let l = match &req.definitions {
+        Some(s) => load::load(&s.name, &s.text),
+        None => load::load_embedded(),
+    };
+    let l = match l {
+        Ok(l) => l,
+        Err(d) => return DrResponse { ok: false, diagnostics: d, ..Default::default() },
+    };
+    let mut resp = DrResponse { targets: targets(&l), namespace: l.defs.spec.kubernetes.namespace.clone(), ..Default::default() };
+    let dr: Vec<&serde_json::Value> = req.silences.iter().filter(|s| is_dr_silence(s) && live(s)).collect();
+    match req.action {
+        DrAction::Status => resp.active = dr.iter().map(|s| to_dr_silence(s)).collect(),
+        DrAction::End => resp.expire = dr.iter().map(|s| to_dr_silence(s)).collect(),
+        DrAction::Start => {
+            let max_path = "spec.notifications.dr.maxWindow";
+            let max = duration::parse(&l.defs.spec.notifications.dr.max_window).unwrap_or(0);
+            let arg = Pos { line: 1, column: 1 };
+            let window = match req.duration.as_deref().map(duration::parse) {
+                None => {
+                    refuse(&mut resp, "dr/unbounded-window", "--duration", arg, "a DR window needs an end: no duration given".into(), &format!("pass --duration, at most {}", l.defs.spec.notifications.dr.max_window));
+                    None
+                }
+                Some(Err(e)) => {
+                    refuse(&mut resp, "dr/bad-window", "--duration", arg, e, "write the window as a duration: 2h, 90m");
+                    None
+                }
+                Some(Ok(0)) => {
+                    refuse(&mut resp, "dr/bad-window", "--duration", arg, "a DR window of zero mutes nothing".into(), "write the window as a duration: 2h, 90m");
+                    None
+                }
+                Some(Ok(ms)) if ms > max => {
+                    let d = req.duration.clone().unwrap_or_default();
+                    refuse(
+                        &mut resp,
+                        "dr/window-too-long",
+                        &l.file,
+                        l.pos(max_path),
+                        format!("a DR window of {d} is longer than the {} the definitions allow", l.defs.spec.notifications.dr.max_window),
+                        "shorten the window; run `dr start` again for the next part of a longer test",
+                    );
+                    None
+                }
+                Some(Ok(ms)) => Some(ms),
+            };
+            if resp.targets.is_empty() {
+                refuse(&mut resp, "dr/nothing-to-mute", &l.file, l.pos("spec.alerts"), "no alert is marked `drExpected: true`: a DR window would mute nothing".into(), "mark the alerts a DR test is expected to fire with drExpected: true");
+            }
+            if let Some(ms) = window {
+                if resp.diagnostics.is_empty() {
+                    let annotations = supports_annotations(&req.alertmanager_version).then(|| {
+                        let mut a = BTreeMap::new();
+                        a.insert("dr_mode".to_string(), "true".to_string());
+                        a
+                    });
+                    for t in &resp.targets {
+                        let m = matchers(t);
+                        if let Some(s) = dr.iter().find(|s| same_matchers(s, &m)) {
+                            resp.active.push(to_dr_silence(s));
+                            continue;
+                        }
+                        resp.create.push(PostableSilence {
+                            matchers: m,
+                            starts_at: rfc3339(req.now_ms),
+                            ends_at: rfc3339(req.now_ms + ms),
+                            created_by: CREATED_BY.into(),
+                            comment: format!(
+                                "{TAG}: disaster-recovery test window ({} definitions). {} on cluster {} is expected to fire during the test (drExpected: true). End it with `kubectl luneo-obs dr end`.",
+                                l.defs.metadata.name, t.alert, t.cluster
+                            ),
+                            annotations: annotations.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    resp.ok = resp.diagnostics.is_empty();
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn req(action: DrAction, duration: Option<&str>, silences: Vec<serde_json::Value>) -> DrRequest {
+        DrRequest { action, duration: duration.map(str::to_string), now_ms: 1_700_000_000_000, silences, ..Default::default() }
+    }
+
+    #[test]
+    fn rfc3339_formats_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn start_mutes_the_dr_expected_alerts_for_the_window() {
+        let r = plan(&req(DrAction::Start, Some("2h"), vec![]));
+        assert!(r.ok, "{:?}", r.diagnostics);
+        let names: Vec<String> = r.create.iter().map(|s| matchers_text(&s.matchers)).collect();
+        assert_eq!(names, vec![r#"alertname="StandbyApiUnavailable", cluster="standby""#, r#"alertname="StandbyQueueGrowth", cluster="standby""#]);
+        assert_eq!(r.create[0].ends_at, "2023-11-15T00:13:20.000Z");
+        assert!(r.create[0].created_by.contains(TAG) && r.create[0].comment.starts_with(TAG));
+        assert_eq!(r.create[0].annotations, None);
+    }
+
+    #[test]
+    fn start_refuses_unbounded_zero_and_over_long_windows() {
+        for (d, code) in [(None, "dr/unbounded-window"), (Some("0s"), "dr/bad-window"), (Some("5h"), "dr/window-too-long"), (Some("2x"), "dr/bad-window")] {
+            let r = plan(&req(DrAction::Start, d, vec![]));
+            assert!(!r.ok && r.create.is_empty(), "{d:?}");
+            assert_eq!(r.diagnostics[0].code, code);
+        }
+    }
+
+    #[test]
+    fn start_twice_creates_nothing_and_end_expires_only_dr_silences() {
+        let first = plan(&req(DrAction::Start, Some("1h"), vec![]));
+        let mut existing: Vec<serde_json::Value> = first
+            .create
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                v["id"] = format!("dr-{i}").into();
+                v["status"] = serde_json::json!({"state": "active"});
+                v
+            })
+            .collect();
+        existing.push(serde_json::json!({"id": "other", "status": {"state": "active"}, "createdBy": "alice", "comment": "dr_mode=true maintenance", "matchers": [], "startsAt": "", "endsAt": ""}));
+        existing.push(serde_json::json!({"id": "old", "status": {"state": "expired"}, "createdBy": CREATED_BY, "comment": "", "matchers": [], "startsAt": "", "endsAt": ""}));
+        let again = plan(&req(DrAction::Start, Some("1h"), existing.clone()));
+        assert!(again.ok && again.create.is_empty() && again.active.len() == 2);
+        let end = plan(&req(DrAction::End, None, existing));
+        let ids: Vec<&str> = end.expire.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, vec!["dr-0", "dr-1"]);
+    }
+
+    #[test]
+    fn annotations_only_where_alertmanager_has_them() {
+        let mut r = req(DrAction::Start, Some("1h"), vec![]);
+        r.alertmanager_version = Some("0.32.1".into());
+        assert!(plan(&r).create[0].annotations.is_some());
+        r.alertmanager_version = Some("0.25.0".into());
+        assert!(plan(&r).create[0].annotations.is_none());
+    }
+}
