@@ -1,3 +1,4 @@
 //! Helpers shared by the cross-component tests.
 
 pub mod live;
+pub mod overlays;

@@ -314,6 +314,15 @@ fn alert_threshold(defs: &Definitions, slo: SloKind, cluster: &Cluster, metric_u
     threshold_of(defs, slo, cluster, metric_unit, display).map(|(v, why)| Thr { value: Some(v), why }).unwrap_or_default()
 }
 
+/// The alert a whole-API (or whole-cluster) panel takes its numbers from: among the alerts
+/// matching `of`, those deployed to `cluster` first, and those not scoped to some routes
+/// first (a route's own objective is not the API's).
+fn whole_api_alert<'a>(defs: &'a Definitions, cluster: &Cluster, of: impl Fn(&Alert) -> bool) -> Option<&'a Alert> {
+    let on = |a: &Alert| a.clusters.contains(&cluster.name);
+    let rank = |a: &Alert| !on(a);
+    defs.spec.alerts.iter().filter(|a| of(a)).min_by_key(|a| rank(a))
+}
+
 /// A panel threshold and the sentence that says which alert it comes from.
 #[derive(Default)]
 struct Thr {
@@ -329,8 +338,7 @@ impl Thr {
 }
 
 fn threshold_of(defs: &Definitions, slo: SloKind, cluster: &Cluster, metric_unit: Unit, display: Unit) -> Option<(f64, String)> {
-    let of = |a: &&Alert| a.slo == slo && a.threshold.is_some();
-    let a = defs.spec.alerts.iter().filter(of).find(|a| a.clusters.contains(&cluster.name)).or_else(|| defs.spec.alerts.iter().find(of))?;
+    let a = whole_api_alert(defs, cluster, |a| a.slo == slo && a.threshold.is_some())?;
     let t = a.threshold.as_ref()?;
     // The user's number when the units match (exact), else the alert's own threshold in
     // the expression's unit converted for display (0.6 s -> 600 ms).
@@ -440,9 +448,7 @@ impl Cx<'_> {
     }
 
     fn latency_quantile(&self) -> f64 {
-        let d = self.defs;
-        let of = |a: &&Alert| a.slo == SloKind::ApiLatency && a.quantile.is_some();
-        d.spec.alerts.iter().filter(of).find(|a| a.clusters.contains(&self.cluster.name)).or_else(|| d.spec.alerts.iter().find(of)).and_then(|a| a.quantile).unwrap_or(0.95)
+        whole_api_alert(self.defs, self.cluster, |a| a.slo == SloKind::ApiLatency && a.quantile.is_some()).and_then(|a| a.quantile).unwrap_or(0.95)
     }
 
     fn quantile_name(q: f64) -> String {
@@ -494,7 +500,7 @@ impl Cx<'_> {
         let name = Self::quantile_name(q);
         let expr = self.to_ms(self.sel.recorded(&rules::quantile_record(self.defs, q), &[]));
         let thr = alert_threshold(self.defs, SloKind::ApiLatency, self.cluster, self.http_unit(), Unit::Milliseconds);
-        let title = format!("{name} latency");
+        let title = if series { format!("{name} latency over time") } else { format!("{name} latency") };
         let description = thr.describe(&format!("{name} of all API requests over the recording rules' {} window, in milliseconds.", rules::rate_window(self.defs)));
         let text = PanelText { title: &title, description, unit: Unit::Milliseconds.grafana() };
         let targets = vec![target("A", expr, name.as_str())];
@@ -514,7 +520,7 @@ impl Cx<'_> {
             (timeseries(t, None, true, vec![target("A", expr, &format!("{{{{{route}}}}}"))]), 12, 8)
         } else {
             let expr = format!("sum({})", self.sel.recorded(&r.route_requests_rate, &[]));
-            let t = PanelText { title: "Throughput", description: "Requests per second served by the whole API (all routes).".into(), unit: Unit::RequestsPerSecond.grafana() };
+            let t = PanelText { title: "Throughput over time", description: "Requests per second served by the whole API (all routes).".into(), unit: Unit::RequestsPerSecond.grafana() };
             (timeseries(t, None, true, vec![target("A", expr, "requests/s")]), 12, 8)
         }
     }
@@ -547,7 +553,7 @@ impl Cx<'_> {
                 "thresholds": thresholds(lat_thr.value),
                 "unit": Unit::Milliseconds.grafana()
             }, "overrides": []},
-            "options": {"cellHeight": "sm", "showHeader": true, "sortBy": [{"desc": true, "displayName": format!("{name} latency")}]},
+            "options": {"cellHeight": "sm", "frameIndex": 0, "showHeader": true, "sortBy": [{"desc": true, "displayName": format!("{name} latency")}]},
             "transformations": [{"id": "organize", "options": {"excludeByName": {"Time": true}, "renameByName": {"Value": format!("{name} latency"), route.as_str(): "Route"}}}],
             "targets": [instant_target("A", format!("topk({TOP_ROUTES}, {top})"), "", true)],
         });
@@ -650,7 +656,7 @@ impl Cx<'_> {
             PanelText { title: "Failed jobs (last 15 min)", description: format!("Jobs that failed in the last {FAILURES_WINDOW}, all selected queues (panel time override {FAILURES_WINDOW}; the query reads $__range)."), unit: Unit::None.grafana() },
             Some(0),
             None,
-            vec![instant_target("A", format!("sum(increase({failed_sel}[$__range])) or vector(0)"), "failed", false)],
+            vec![instant_target("A", format!("sum(max by ({ql}) (increase({failed_sel}[$__range]))) or vector(0)", ql = q.queue_label), "failed", false)],
         );
         if let Some(o) = failed.as_object_mut() {
             o.insert("timeFrom".into(), json!(FAILURES_WINDOW));
@@ -667,7 +673,9 @@ impl Cx<'_> {
             dq.queue_label,
             self.sel.select(&format!("{}_bucket", dq.histogram), &None, &[format!("{}=~\"$queue\"", dq.queue_label)])
         );
-        let fail_rate = format!("sum by ({}) (rate({failed_sel}[$__rate_interval])) * 60", q.queue_label);
+        // Like the job counts, BullMQ's failed counter is a queue-level value every replica
+        // exports: max per queue, never sum.
+        let fail_rate = format!("max by ({}) (rate({failed_sel}[$__rate_interval])) * 60", q.queue_label);
         vec![
             waiting_stat,
             (failed, 6, 5),
@@ -705,7 +713,7 @@ impl Cx<'_> {
                 8,
             ),
             (
-                timeseries(PanelText { title: "Average GPU utilisation", description: gpu_desc, unit: m.gpu.unit.grafana() }, gpu_thr.value, true, vec![target("A", gpu_expr, "GPU")]),
+                timeseries(PanelText { title: "GPU utilisation over time", description: gpu_desc, unit: m.gpu.unit.grafana() }, gpu_thr.value, true, vec![target("A", gpu_expr, "GPU")]),
                 24,
                 8,
             ),
@@ -759,7 +767,6 @@ fn query_var(name: &str, label: &str, query: &str, current: Option<&str>, refres
         "label": label,
         "type": "query",
         "datasource": ds(),
-        "definition": query,
         "query": query,
         "current": current,
         "hide": 0,

@@ -15,6 +15,7 @@
 //! | `dashboard/duplicate-uid` | error | two dashboards of one overlay (one Grafana) share a uid |
 //! | `dashboard/duplicate-panel-id` | error | two panels of a dashboard share an id |
 //! | `dashboard/grid-overlap` | error | two panels overlap on the grid |
+//! | `dashboard/duplicate-title` | warning | two panels of a dashboard share a title |
 //! | `dashboard/missing-unit` | warning | a stat / timeseries / table / gauge panel without a unit |
 //! | `dashboard/datasource` | error | a panel or target that does not query through `${datasource}` |
 //! | `dashboard/unknown-variable` | error | a query uses a variable the dashboard does not define |
@@ -56,6 +57,7 @@ pub const CHECK_IDS: &[&str] = &[
     "dashboard/duplicate-uid",
     "dashboard/duplicate-panel-id",
     "dashboard/grid-overlap",
+    "dashboard/duplicate-title",
     "dashboard/missing-unit",
     "dashboard/datasource",
     "dashboard/unknown-variable",
@@ -118,21 +120,28 @@ impl Dash<'_> {
     fn locate_str(&self, s: &str) -> Pos {
         self.locate(&Value::String(s.to_string()).to_string())
     }
-    fn panel_pos(&self, p: &Value) -> Pos {
-        match p.get("title").and_then(Value::as_str) {
-            Some(t) => self.locate(&format!("\"title\":{}", Value::String(t.to_string()))),
-            None => self.locate("\"panels\""),
-        }
+    /// Position of a panel: its `"title"`; `nth` counts earlier panels with the same title.
+    fn panel_pos(&self, p: &Value, nth: usize) -> Pos {
+        let text = &self.obj.text;
+        let found = p.get("title").and_then(Value::as_str).and_then(|t| {
+            let needle = format!("\"title\":{}", Value::String(t.to_string()));
+            text.match_indices(&needle).nth(nth).map(|(i, _)| pos_at(text, i))
+        });
+        found.unwrap_or_else(|| self.obj.doc.key_pos(&format!("data.{}", self.key)))
     }
 }
 
 /// Line and column (1-based, in characters) of the first occurrence of `needle`.
 pub fn locate(text: &str, needle: &str) -> Option<Pos> {
-    let at = text.find(needle)?;
+    text.find(needle).map(|at| pos_at(text, at))
+}
+
+/// Line and column (1-based, in characters) of byte offset `at`.
+fn pos_at(text: &str, at: usize) -> Pos {
     let before = &text[..at];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-    Some(Pos { line, column: col })
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    Pos { line, column }
 }
 
 fn grouped(n: usize) -> String {
@@ -478,10 +487,16 @@ fn check_dashboard(d: &Dash<'_>, defs: &Definitions, known: &BTreeSet<String>, o
     let panels = all_panels(j);
     let mut ids: BTreeMap<i64, &Value> = BTreeMap::new();
     let mut boxes: Vec<(&Value, [i64; 4])> = Vec::new();
+    let mut titles: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &panels {
         let title = p.get("title").and_then(Value::as_str).unwrap_or("(untitled)");
         let ptype = p.get("type").and_then(Value::as_str).unwrap_or("");
-        let pos = d.panel_pos(p);
+        let seen = titles.entry(title).or_insert(0);
+        let pos = d.panel_pos(p, *seen);
+        *seen += 1;
+        if *seen > 1 && ptype != "row" {
+            out.push(Diagnostic::warning("dashboard/duplicate-title", file, pos, format!("another panel is already titled `{title}`")).with_hint("give every panel its own title (people and links refer to panels by title)"));
+        }
         if let Some(id) = p.get("id").and_then(Value::as_i64) {
             if ids.insert(id, p).is_some() {
                 out.push(Diagnostic::error("dashboard/duplicate-panel-id", file, pos, format!("panel `{title}` reuses id {id}")).with_hint("panel ids must be unique within a dashboard (links and the panel editor use them)"));
@@ -898,6 +913,7 @@ mod tests {
             failed["id"] = serde_json::json!(1);
             failed["fieldConfig"]["defaults"].as_object_mut().unwrap().remove("unit");
             failed["datasource"] = serde_json::json!({"type": "prometheus", "uid": "prod-prometheus"});
+            panel(v, "Busiest queue backlog")["title"] = Value::String("Jobs waiting".into());
             let lat = panel(v, "P95 processing latency per queue");
             let e = lat["targets"][0]["expr"].as_str().unwrap().replace("$__rate_interval", "5m");
             lat["targets"][0]["expr"] = Value::String(e);
@@ -908,6 +924,8 @@ mod tests {
             assert_eq!(find(&d, code, &path).line, failed_line, "{code}");
         }
         assert_eq!(find(&d, "dashboard/uid", &path).line, line_of(&text, "\"uid\":\"luneo queues"));
+        let second = text.lines().enumerate().filter(|(_, l)| l.contains("\"title\":\"Jobs waiting\"")).nth(1).map(|(i, _)| i + 1);
+        assert_eq!(Some(find(&d, "dashboard/duplicate-title", &path).line), second);
         assert_eq!(find(&d, "dashboard/rate-interval", &path).line, line_of(&text, "[5m]"));
     }
 
