@@ -170,16 +170,22 @@ pub fn kinds_for(cluster: &Cluster) -> Vec<Kind> {
     }
 }
 
-/// Hook for panels shown above everything else (issue 5 adds the luneo-obs health panel
-/// here). Currently empty.
+/// Panels shown above everything else: the luneo-obs SLO health panel
+/// (plugin-grafana, see [`crate::health::dashboard_panel`]) with one query per SLO of the
+/// dashboard's alerts: API alerts on the API dashboard, queue and GPU alerts on the queue
+/// dashboard, every alert on the standby dashboard.
 ///
 /// Contract: each panel's `gridPos` is relative to the top of the dashboard (y = 0); the
 /// generated panels are shifted below the lowest of them; ids are assigned afterwards
 /// (in order, starting at 1), so returned panels need none; panels must query through
 /// the `${datasource}` variable and may use `$cluster`.
 pub fn top_row_panels(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Vec<Value> {
-    let _ = (defs, kind, cluster);
-    Vec::new()
+    let kinds: &[SloKind] = match kind {
+        Kind::Api => &[SloKind::ApiLatency, SloKind::ApiErrorRatio, SloKind::ApiNoTraffic],
+        Kind::Queues => &[SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation],
+        Kind::Standby => &[SloKind::ApiLatency, SloKind::ApiErrorRatio, SloKind::ApiNoTraffic, SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation, SloKind::Custom],
+    };
+    crate::health::dashboard_panel(defs, kinds, &cluster.name, &ds()).into_iter().collect()
 }
 
 /// The dashboard JSON of `kind` as deployed to `cluster` (its `cluster` variable defaults
@@ -871,7 +877,7 @@ mod tests {
         let api = build(&l.defs, Kind::Api, p);
         assert_eq!(yaml_threshold("ApiLatencyHigh"), (600.0, "ms".into()));
         assert_eq!(red(panel(&api, "P95 latency")), 600.0);
-        assert_eq!(api["panels"][0]["fieldConfig"]["defaults"]["unit"], "ms");
+        assert_eq!(panel(&api, "P95 latency")["fieldConfig"]["defaults"]["unit"], "ms");
         assert_eq!(red(panel(&api, &format!("Top {TOP_ROUTES} routes by P95 latency"))), 600.0);
         assert_eq!(yaml_threshold("ApiErrorRate"), (5.0, "percent".into()));
         assert_eq!(red(panel(&api, "5xx ratio")), 0.05);

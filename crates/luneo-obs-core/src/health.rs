@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::Source;
 use crate::diag::{self, Diagnostic, Pos};
 use crate::load::{self, Loaded};
-use crate::model::{fmt_num, Alert, AlertSeverity, SloKind, Unit};
+use crate::model::{fmt_num, Alert, AlertSeverity, Definitions, SloKind, Unit};
 use crate::rules;
 
 /// A sample as the panel hands it over: a number, a Prometheus-style string (`"NaN"`,
@@ -205,8 +205,8 @@ pub struct PanelTarget {
     pub legend_format: String,
 }
 
-fn metric_unit(l: &Loaded, a: &Alert) -> Unit {
-    let m = &l.defs.spec.metrics;
+fn metric_unit(defs: &Definitions, a: &Alert) -> Unit {
+    let m = &defs.spec.metrics;
     match a.slo {
         SloKind::ApiLatency => m.http.unit,
         SloKind::ApiErrorRatio => Unit::Ratio,
@@ -239,6 +239,59 @@ fn strip_comparison(full: &str, cmp: Comparison, thr: f64) -> Option<String> {
     full.strip_suffix(&suffix).map(str::to_string)
 }
 
+/// Why an alert yields no SLO (a diagnostic code and message).
+type SloError = (&'static str, String);
+
+/// The SLOs of one alert on one cluster (one per queue for queue alerts). `cluster` is
+/// also what the queries select (a name, or `$cluster` for a dashboard variable).
+fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef>, SloError> {
+    let (cmp, thr_metric, thr_display, display_unit) = match (&a.threshold, a.slo) {
+        (None, SloKind::ApiNoTraffic) => (Comparison::Equal, 0.0, 0.0, Unit::RequestsPerSecond),
+        (Some(t), _) => match rules::threshold_in_metric_unit(defs, a) {
+            Some(v) => (Comparison::Above, v, t.value, t.unit),
+            None => return Err(("health/threshold-unit", format!("the threshold of `{}` cannot be converted to the metric's unit", a.name))),
+        },
+        // A custom alert without threshold fires whenever its expression returns a sample.
+        (None, _) => (Comparison::Above, f64::NEG_INFINITY, f64::NEG_INFINITY, Unit::None),
+    };
+    let queues: Vec<Option<String>> = match (a.slo, &a.queues) {
+        (SloKind::QueueBacklogGrowth, Some(qs)) => qs.iter().map(|q| Some(q.clone())).collect(),
+        _ => vec![None],
+    };
+    let mut out = Vec::new();
+    for q in queues {
+        let mut one = a.clone();
+        if let Some(q) = &q {
+            one.queues = Some(vec![q.clone()]);
+        }
+        let full = rules::alert_expr(defs, &one, cluster);
+        let expr = if thr_metric.is_finite() { strip_comparison(&full, cmp, thr_metric) } else { Some(full.clone()) };
+        let Some(expr) = expr else {
+            return Err(("health/expr-shape", format!("cannot split the expression of `{}` into value and comparison: {full}", a.name)));
+        };
+        let suffix = q.as_ref().map(|q| format!("/{q}")).unwrap_or_default();
+        out.push(SloDef {
+            id: format!("{cluster}/{}{suffix}", a.name),
+            ref_id: format!("{}{}", a.name, q.as_ref().map(|q| format!("_{q}")).unwrap_or_default()),
+            alert: a.name.clone(),
+            slo: a.slo.as_str().to_string(),
+            title: title(a, q.as_deref()),
+            cluster: cluster.to_string(),
+            queue: q,
+            expr,
+            threshold: thr_display,
+            unit: display_unit.as_str().to_string(),
+            grafana_unit: display_unit.grafana().to_string(),
+            metric_unit: metric_unit(defs, a).as_str().to_string(),
+            threshold_in_metric_unit: thr_metric,
+            comparison: cmp,
+            severity: a.severity.as_str().to_string(),
+            r#for: a.for_.clone(),
+        });
+    }
+    Ok(out)
+}
+
 /// The SLOs of the alerts deployed to `cluster` (every cluster when `None`), in the
 /// order of the definitions' clusters, then alerts, then each alert's queues.
 pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Diagnostic>> {
@@ -246,109 +299,74 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
     if let Some(c) = cluster {
         if !defs.spec.clusters.iter().any(|x| x.name == c) {
             let names: Vec<&str> = defs.spec.clusters.iter().map(|x| x.name.as_str()).collect();
-            return Err(vec![Diagnostic::error(
-                "health/unknown-cluster",
-                &l.file,
-                l.pos("spec.clusters"),
-                format!("no cluster named `{c}` in the definitions"),
-            )
-            .with_hint(format!(
-                "defined clusters: {} (or leave the cluster empty for all)",
-                names.join(", ")
-            ))]);
+            return Err(vec![Diagnostic::error("health/unknown-cluster", &l.file, l.pos("spec.clusters"), format!("no cluster named `{c}` in the definitions"))
+                .with_hint(format!("defined clusters: {} (or leave the cluster empty for all)", names.join(", ")))]);
         }
     }
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    for cl in defs
-        .spec
-        .clusters
-        .iter()
-        .filter(|x| cluster.is_none_or(|c| c == x.name))
-    {
-        for a in defs
-            .spec
-            .alerts
-            .iter()
-            .filter(|a| a.clusters.iter().any(|c| c == &cl.name))
-        {
-            let (cmp, thr_metric, thr_display, display_unit) = match (&a.threshold, a.slo) {
-                (None, SloKind::ApiNoTraffic) => {
-                    (Comparison::Equal, 0.0, 0.0, Unit::RequestsPerSecond)
+    for cl in defs.spec.clusters.iter().filter(|x| cluster.is_none_or(|c| c == x.name)) {
+        for a in defs.spec.alerts.iter().filter(|a| a.clusters.iter().any(|c| c == &cl.name)) {
+            match alert_slos(defs, a, &cl.name) {
+                Ok(v) => out.extend(v),
+                Err((code, msg)) => {
+                    let hint = if code == "health/threshold-unit" { "use a threshold unit of the metric's dimension" } else { "this is a luneo-obs bug: please report it with the definitions" };
+                    errors.push(Diagnostic::error(code, &l.file, l.pos(&l.alert_path(&a.name)), msg).with_hint(hint));
                 }
-                (Some(t), _) => match rules::threshold_in_metric_unit(defs, a) {
-                    Some(v) => (Comparison::Above, v, t.value, t.unit),
-                    None => {
-                        errors.push(
-                            Diagnostic::error("health/threshold-unit", &l.file, l.pos(&format!("{}.threshold", l.alert_path(&a.name))), format!("the threshold of `{}` cannot be converted to the metric's unit", a.name))
-                                .with_hint("use a threshold unit of the metric's dimension"),
-                        );
-                        continue;
-                    }
-                },
-                // A custom alert without threshold fires whenever its expression returns a sample.
-                (None, _) => (
-                    Comparison::Above,
-                    f64::NEG_INFINITY,
-                    f64::NEG_INFINITY,
-                    Unit::None,
-                ),
-            };
-            let queues: Vec<Option<String>> = match (a.slo, &a.queues) {
-                (SloKind::QueueBacklogGrowth, Some(qs)) => {
-                    qs.iter().map(|q| Some(q.clone())).collect()
-                }
-                _ => vec![None],
-            };
-            for q in queues {
-                let mut one = a.clone();
-                if let Some(q) = &q {
-                    one.queues = Some(vec![q.clone()]);
-                }
-                let full = rules::alert_expr(defs, &one, &cl.name);
-                let expr = if thr_metric.is_finite() {
-                    strip_comparison(&full, cmp, thr_metric)
-                } else {
-                    Some(full.clone())
-                };
-                let Some(expr) = expr else {
-                    errors.push(
-                        Diagnostic::error("health/expr-shape", &l.file, l.pos(&l.alert_path(&a.name)), format!("cannot split the expression of `{}` into value and comparison: {full}", a.name))
-                            .with_hint("this is a luneo-obs bug: please report it with the definitions"),
-                    );
-                    continue;
-                };
-                let suffix = q.as_ref().map(|q| format!("/{q}")).unwrap_or_default();
-                out.push(SloDef {
-                    id: format!("{}/{}{suffix}", cl.name, a.name),
-                    ref_id: format!(
-                        "{}{}",
-                        a.name,
-                        q.as_ref().map(|q| format!("_{q}")).unwrap_or_default()
-                    ),
-                    alert: a.name.clone(),
-                    slo: a.slo.as_str().to_string(),
-                    title: title(a, q.as_deref()),
-                    cluster: cl.name.clone(),
-                    queue: q,
-                    expr,
-                    threshold: thr_display,
-                    unit: display_unit.as_str().to_string(),
-                    grafana_unit: display_unit.grafana().to_string(),
-                    metric_unit: metric_unit(l, a).as_str().to_string(),
-                    threshold_in_metric_unit: thr_metric,
-                    comparison: cmp,
-                    severity: a.severity.as_str().to_string(),
-                    r#for: a.for_.clone(),
-                });
             }
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// The definitions a dashboard's health panel carries: only its alerts (the kinds it
+/// shows) and the queues they watch; the sections health does not read (GitOps,
+/// dashboard settings) are left out. The panel's SLOs are those of the full definitions
+/// (see the tests), and the dashboard does not grow with unrelated queues or alerts.
+fn panel_definitions(defs: &Definitions, kinds: &[SloKind]) -> Definitions {
+    let mut d = defs.clone();
+    d.spec.alerts.retain(|a| kinds.contains(&a.slo));
+    let used: std::collections::BTreeSet<&String> = d.spec.alerts.iter().flat_map(|a| a.queues.iter().flatten()).collect();
+    let queues = defs.spec.queues.iter().filter(|q| used.contains(&q.name)).cloned().collect();
+    d.spec.queues = queues;
+    d.spec.gitops = None;
+    d.spec.dashboards = Default::default();
+    d
+}
+
+/// The panel plugin's id (plugin-grafana/src/plugin.json).
+pub const PANEL_TYPE: &str = "luneo-slohealth-panel";
+
+/// The health panel a generated dashboard shows first, or `None` when no alert matches.
+///
+/// It covers the alerts of the given kinds on every cluster: its targets query
+/// `$cluster` (the dashboard variable) and its `cluster` option is `$cluster`, so it shows
+/// the alerts deployed to the cluster the dashboard looks at. Without a cluster label,
+/// each Prometheus sees one cluster: the panel then shows `cluster`'s alerts. The
+/// definitions are embedded, so statuses use the thresholds of the alerts generated in
+/// the same run. `datasource` is the dashboard's data source reference.
+pub fn dashboard_panel(defs: &Definitions, kinds: &[SloKind], cluster: &str, datasource: &serde_json::Value) -> Option<serde_json::Value> {
+    let sel = if defs.spec.metrics.cluster_label.is_some() { "$cluster" } else { cluster };
+    let alerts = defs.spec.alerts.iter().filter(|a| kinds.contains(&a.slo));
+    let slos: Vec<SloDef> = alerts.filter_map(|a| alert_slos(defs, a, sel).ok()).flatten().collect();
+    if slos.is_empty() {
+        return None;
     }
+    let targets: Vec<serde_json::Value> = slos
+        .iter()
+        .map(|s| serde_json::json!({"datasource": datasource, "editorMode": "code", "expr": s.expr, "instant": true, "legendFormat": s.ref_id, "range": false, "refId": s.ref_id}))
+        .collect();
+    let yaml = yaml_serde::to_string(&panel_definitions(defs, kinds)).unwrap_or_default();
+    let definitions = format!("# Generated by luneo-obs with the alerts: edit the definitions file, not this option.\n{yaml}");
+    Some(serde_json::json!({
+        "type": PANEL_TYPE,
+        "title": "SLO health",
+        "description": "One tile per alert of the selected cluster: its current value, the alert's threshold and a status computed by the luneo-obs core (WebAssembly) from the same definitions and numbers as the alerts. A tile turns red when the condition holds; the alert fires once it has held for its `for`.",
+        "datasource": datasource,
+        "gridPos": {"h": 4, "w": 24, "x": 0, "y": 0},
+        "options": {"cluster": sel, "definitions": definitions, "tileMinWidth": 200},
+        "targets": targets,
+    }))
 }
 
 /// The targets a dashboard of `cluster` gives the health panel.
@@ -893,6 +911,55 @@ mod tests {
         assert_eq!(first["comparison"], ">");
         assert_eq!(out["slos"][1]["status"], "critical");
         assert!(serde_json::from_str::<HealthRequest>(r#"{"valuez":{}}"#).is_err());
+    }
+
+    #[test]
+    fn dashboard_panel_queries_every_slo_of_its_kinds_with_the_cluster_variable() {
+        let l = embedded();
+        let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
+        let api = dashboard_panel(&l.defs, &[SloKind::ApiLatency, SloKind::ApiErrorRatio, SloKind::ApiNoTraffic], "primary", &ds).unwrap();
+        assert_eq!(api["type"], PANEL_TYPE);
+        assert_eq!(api["options"]["cluster"], "$cluster");
+        let refs: Vec<&str> = api["targets"].as_array().unwrap().iter().map(|t| t["refId"].as_str().unwrap()).collect();
+        assert_eq!(refs, ["ApiLatencyHigh", "ApiErrorRate", "StandbyApiUnavailable"]);
+        assert_eq!(api["targets"][0]["expr"], "cluster:http_request_duration_seconds:p95_rate5m{cluster=\"$cluster\"}");
+        assert_eq!(api["targets"][0]["legendFormat"], "ApiLatencyHigh");
+        assert_eq!(api["targets"][0]["datasource"], ds);
+        let queues = dashboard_panel(&l.defs, &[SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation], "primary", &ds).unwrap();
+        let refs: Vec<&str> = queues["targets"].as_array().unwrap().iter().map(|t| t["refId"].as_str().unwrap()).collect();
+        assert_eq!(refs, ["QueueWaitThreshold_ai", "QueueWaitThreshold_render", "RenderGpuSaturation", "StandbyQueueGrowth_ai", "StandbyQueueGrowth_render"]);
+        assert!(dashboard_panel(&l.defs, &[SloKind::Custom], "primary", &ds).is_none());
+    }
+
+    /// The definitions embedded in a dashboard's panel load without error and give the
+    /// same SLOs (queries, thresholds, severities) as the full definitions, on every
+    /// cluster: the panel judges with the numbers of the alerts generated in the same run.
+    #[test]
+    fn dashboard_panel_definitions_give_the_same_slos() {
+        let l = embedded();
+        let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
+        let kind_sets: [&[SloKind]; 2] = [&[SloKind::ApiLatency, SloKind::ApiErrorRatio, SloKind::ApiNoTraffic], &[SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation]];
+        for kinds in kind_sets {
+            let p = dashboard_panel(&l.defs, kinds, "primary", &ds).unwrap();
+            let text = p["options"]["definitions"].as_str().unwrap();
+            let back = load::load("panel definitions", text).unwrap_or_else(|d| panic!("{d:?}"));
+            for c in ["primary", "standby"] {
+                let want: Vec<SloDef> = slo_defs(&l, Some(c)).unwrap().into_iter().filter(|s| kinds.iter().any(|k| k.as_str() == s.slo)).collect();
+                assert_eq!(slo_defs(&back, Some(c)).unwrap(), want, "{c}");
+            }
+        }
+        let r = evaluate(&l, &req(Some("primary"), &[("ApiLatencyHigh", num(0.61))]));
+        assert_eq!(status_of(&r, "primary/ApiLatencyHigh"), Status::Warning);
+    }
+
+    #[test]
+    fn without_a_cluster_label_the_panel_shows_its_own_cluster() {
+        let mut l = embedded();
+        l.defs.spec.metrics.cluster_label = None;
+        let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
+        let p = dashboard_panel(&l.defs, &[SloKind::ApiNoTraffic], "standby", &ds).unwrap();
+        assert_eq!(p["options"]["cluster"], "standby");
+        assert!(!p["targets"][0]["expr"].as_str().unwrap().contains("cluster="));
     }
 
     #[test]

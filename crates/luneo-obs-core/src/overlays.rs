@@ -525,7 +525,14 @@ fn check_dashboard(d: &Dash<'_>, defs: &Definitions, known: &BTreeSet<String>, o
             let Some(expr) = t.get("expr").and_then(Value::as_str) else { continue };
             let rid = t.get("refId").and_then(Value::as_str).unwrap_or("?");
             let tpos = d.locate_str(expr);
-            query_checks(file, tpos, &format!("panel `{title}` target {rid}"), expr, &names, known, out);
+            let mut found = Vec::new();
+            query_checks(file, tpos, &format!("panel `{title}` target {rid}"), expr, &names, known, &mut found);
+            // The SLO health panel queries the alert expressions as the alerts evaluate
+            // them, fixed windows included, so a tile shows the value the alert sees.
+            if ptype == crate::health::PANEL_TYPE {
+                found.retain(|x| x.code != "dashboard/rate-interval");
+            }
+            out.extend(found);
         }
     }
 }
