@@ -20,6 +20,8 @@ declare global {
   interface Window {
     define?: ((deps: string[], factory: (...mods: unknown[]) => unknown) => void) & { amd?: boolean };
     __harness: { done: boolean; error?: string; requested: string[]; theme: Record<string, string>; defaults?: Record<string, unknown> };
+    /** Health panels of generated dashboards, injected by run.mjs. */
+    __generated?: Array<{ id: string; cluster: string; panel: { options: Record<string, unknown>; targets: Array<{ refId: string }> } }>;
   }
 }
 
@@ -83,7 +85,7 @@ function loadPlugin(src: string): Promise<PanelPlugin> {
   });
 }
 
-function frames(s: Scenario) {
+function frames(s: { values: Record<string, number | null> }) {
   const t0 = Date.now() - 5 * 60_000;
   return Object.entries(s.values).map(([refId, v]) =>
     createDataFrame({
@@ -104,35 +106,59 @@ async function main() {
   // The options as Grafana builds them for a new panel: the builder's defaults.
   const defaults = plugin.defaults as Record<string, unknown>;
   window.__harness.defaults = defaults;
-  const items = fixtures.scenarios.map((s) => (
+  const common = {
+    id: 1,
+    timeRange,
+    timeZone: 'utc',
+    fieldConfig: { defaults: {}, overrides: [] },
+    transparent: false,
+    width: 1180,
+    height: 110,
+    renderCounter: 0,
+    title: 'SLO health',
+    eventBus: {},
+    onOptionsChange: () => {},
+    onFieldConfigChange: () => {},
+    onChangeTimeRange: () => {},
+  };
+  const items = fixtures.scenarios.map((s: Scenario) => (
     <section key={s.id} data-scenario={s.id} style={{ marginBottom: 16 }}>
       <h3 style={{ margin: '4px 0', fontSize: 14, fontWeight: 500 }}>{s.title}</h3>
       <div style={{ height: 118, width: 1180 }}>
         <Panel
-          id={1}
+          {...common}
           data={{ state: LoadingState.Done, series: frames(s), timeRange }}
-          timeRange={timeRange}
-          timeZone="utc"
           options={{ ...defaults, cluster: '$cluster', tileMinWidth: 200 }}
-          fieldConfig={{ defaults: {}, overrides: [] }}
-          transparent={false}
-          width={1180}
-          height={110}
-          renderCounter={0}
-          title="SLO health"
-          eventBus={{}}
-          onOptionsChange={() => {}}
-          onFieldConfigChange={() => {}}
           replaceVariables={(v: string) => v.replace('$cluster', s.cluster)}
-          onChangeTimeRange={() => {}}
         />
       </div>
     </section>
   ));
+  // The panels of the generated dashboards, with their own options (embedded
+  // definitions, `$cluster`) and one frame per target refId.
+  const generated = (window.__generated ?? []).map((g) => {
+    const values = Object.fromEntries(
+      g.panel.targets.map((t) => [t.refId, (fixtures.generated.values as Record<string, number>)[t.refId] ?? null])
+    );
+    return (
+      <section key={g.id} data-scenario={g.id} style={{ marginBottom: 16 }}>
+        <h3 style={{ margin: '4px 0', fontSize: 14, fontWeight: 500 }}>{g.id} (panel of the generated dashboard)</h3>
+        <div style={{ height: 118, width: 1180 }}>
+          <Panel
+            {...common}
+            data={{ state: LoadingState.Done, series: frames({ values }), timeRange }}
+            options={{ ...defaults, ...g.panel.options }}
+            replaceVariables={(v: string) => v.replace('$cluster', g.cluster)}
+          />
+        </div>
+      </section>
+    );
+  });
   createRoot(root).render(
     <ThemeContext.Provider value={theme}>
       <div style={{ background: theme.colors.background.canvas, color: theme.colors.text.primary, padding: 16, fontFamily: theme.typography.fontFamily }}>
         {items}
+        {generated}
       </div>
     </ThemeContext.Provider>
   );

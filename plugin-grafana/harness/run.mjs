@@ -16,6 +16,25 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'browser-artifacts');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const fixtures = JSON.parse(readFileSync(join(root, 'harness', 'scenarios.json'), 'utf8'));
+// Generated manifests (checked in, kept in sync by `make generate` and tests/tests/in_sync.rs).
+const manifestsDir = process.env.LUNEO_MANIFESTS ?? join(root, '..', 'manifests');
+
+/** The dashboard JSON inside a generated dashboard ConfigMap (a `|-` block under data). */
+function dashboardOf(file) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const start = lines.findIndex((l) => /^  \S+\.json: \|-?$/.test(l));
+  if (start < 0) {
+    throw new Error(`${file}: no dashboard JSON under data`);
+  }
+  const body = [];
+  for (const l of lines.slice(start + 1)) {
+    if (!l.startsWith('    ') && l.trim() !== '') {
+      break;
+    }
+    body.push(l.slice(4));
+  }
+  return JSON.parse(body.join('\n'));
+}
 const PAGE_TIMEOUT_MS = 30_000;
 
 for (const f of [chromiumPath, join(root, 'dist', 'module.js'), join(root, 'harness', 'dist', 'harness.js')]) {
@@ -26,6 +45,29 @@ for (const f of [chromiumPath, join(root, 'dist', 'module.js'), join(root, 'harn
   }
 }
 mkdirSync(outDir, { recursive: true });
+
+// The health panel of each generated dashboard: it must be the first panel, at the top.
+const generated = [];
+const generatedChecks = [];
+for (const g of fixtures.generated.dashboards) {
+  const id = `generated:${g.file.split('/').slice(-3)[0].replace('observability-', '')}/${g.file.split('/').pop().replace('.yaml', '')}`;
+  try {
+    const dash = dashboardOf(join(manifestsDir, g.file));
+    const panel = dash.panels.find((p) => p.type === 'luneo-slohealth-panel');
+    const clusterVar = dash.templating.list.find((v) => v.name === 'cluster');
+    generatedChecks.push([`${id}: health panel first and at the top`, panel !== undefined && dash.panels[0] === panel && panel.gridPos.y === 0, panel ? JSON.stringify(panel.gridPos) : 'no luneo-slohealth-panel: run `make generate`']);
+    if (!panel) {
+      continue;
+    }
+    const refs = new Set(panel.targets.map((t) => t.refId));
+    generatedChecks.push([`${id}: one target per expected SLO, through \${datasource}`, Object.keys(g.expect).every((r) => refs.has(r)) && panel.targets.every((t) => t.datasource?.uid === '${datasource}' && t.legendFormat === t.refId), [...refs].join(', ')]);
+    generatedChecks.push([`${id}: cluster option is the dashboard variable, default ${g.cluster}`, panel.options.cluster === '$cluster' && clusterVar?.current?.value === g.cluster, `${panel.options.cluster} / ${clusterVar?.current?.value}`]);
+    generated.push({ id, cluster: clusterVar?.current?.value ?? g.cluster, panel, expect: g.expect });
+  } catch (e) {
+    generatedChecks.push([`${id}: generated dashboard readable`, false, e.message]);
+  }
+}
+const allScenarios = fixtures.scenarios.concat(generated.map((g) => ({ id: g.id, expect: g.expect })));
 
 let passed = 0;
 let failed = 0;
@@ -57,10 +99,11 @@ async function runPolicy(context, policy) {
   const console_ = [];
   page.on('console', (m) => console_.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => console_.push(`pageerror: ${e.message}`));
-  await page.addInitScript(() => {
+  await page.addInitScript((g) => {
+    window.__generated = g;
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__csp.push({ directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, column: e.columnNumber }));
-  });
+  }, generated.map(({ id, cluster, panel }) => ({ id, cluster, panel })));
   const expectFailure = policy === 'hardened-without-wasm-unsafe-eval';
   console.log(`${policy}: ${server.url}`);
   try {
@@ -76,7 +119,7 @@ async function runPolicy(context, policy) {
     // Wait until every scenario shows tiles or an error (bounded).
     await page.waitForFunction(
       (n) => document.querySelectorAll('[data-scenario] [data-testid="slo-health-panel"], [data-scenario] [data-testid="slo-load-error"]').length >= n,
-      fixtures.scenarios.length,
+      allScenarios.length,
       { timeout: PAGE_TIMEOUT_MS }
     );
     const rendered = Date.now() - t0;
@@ -84,7 +127,7 @@ async function runPolicy(context, policy) {
     const csp = server.csp();
     check(`${policy}: served with the intended CSP`, csp.includes("'wasm-unsafe-eval'") === policy.startsWith('hardened-wasm') && csp.includes("'unsafe-eval'") === (policy === 'grafana-default'), csp);
 
-    for (const s of fixtures.scenarios) {
+    for (const s of allScenarios) {
       const tiles = await page.$$eval(`[data-scenario="${s.id}"] [data-testid="slo-tile"]`, (els) =>
         els.map((el) => ({
           ref: el.getAttribute('data-ref-id'),
@@ -140,6 +183,9 @@ async function runPolicy(context, policy) {
 }
 
 const profile = mkdtempSync(join(tmpdir(), 'luneo-slohealth-chromium-'));
+for (const [name, ok, detail] of generatedChecks) {
+  check(name, ok, detail);
+}
 let context;
 try {
   context = await chromium.launchPersistentContext(profile, {
