@@ -249,10 +249,23 @@ fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef
         (None, SloKind::ApiNoTraffic) => (Comparison::Equal, 0.0, 0.0, Unit::RequestsPerSecond),
         (Some(t), _) => match rules::threshold_in_metric_unit(defs, a) {
             Some(v) => (Comparison::Above, v, t.value, t.unit),
-            None => return Err(("health/threshold-unit", format!("the threshold of `{}` cannot be converted to the metric's unit", a.name))),
+            None => {
+                return Err((
+                    "health/threshold-unit",
+                    format!(
+                        "the threshold of `{}` cannot be converted to the metric's unit",
+                        a.name
+                    ),
+                ))
+            }
         },
         // A custom alert without threshold fires whenever its expression returns a sample.
-        (None, _) => (Comparison::Above, f64::NEG_INFINITY, f64::NEG_INFINITY, Unit::None),
+        (None, _) => (
+            Comparison::Above,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            Unit::None,
+        ),
     };
     let queues: Vec<Option<String>> = match (a.slo, &a.queues) {
         (SloKind::QueueBacklogGrowth, Some(qs)) => qs.iter().map(|q| Some(q.clone())).collect(),
@@ -265,14 +278,28 @@ fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef
             one.queues = Some(vec![q.clone()]);
         }
         let full = rules::alert_expr(defs, &one, cluster);
-        let expr = if thr_metric.is_finite() { strip_comparison(&full, cmp, thr_metric) } else { Some(full.clone()) };
+        let expr = if thr_metric.is_finite() {
+            strip_comparison(&full, cmp, thr_metric)
+        } else {
+            Some(full.clone())
+        };
         let Some(expr) = expr else {
-            return Err(("health/expr-shape", format!("cannot split the expression of `{}` into value and comparison: {full}", a.name)));
+            return Err((
+                "health/expr-shape",
+                format!(
+                    "cannot split the expression of `{}` into value and comparison: {full}",
+                    a.name
+                ),
+            ));
         };
         let suffix = q.as_ref().map(|q| format!("/{q}")).unwrap_or_default();
         out.push(SloDef {
             id: format!("{cluster}/{}{suffix}", a.name),
-            ref_id: format!("{}{}", a.name, q.as_ref().map(|q| format!("_{q}")).unwrap_or_default()),
+            ref_id: format!(
+                "{}{}",
+                a.name,
+                q.as_ref().map(|q| format!("_{q}")).unwrap_or_default()
+            ),
             alert: a.name.clone(),
             slo: a.slo.as_str().to_string(),
             title: title(a, q.as_deref()),
@@ -299,24 +326,53 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
     if let Some(c) = cluster {
         if !defs.spec.clusters.iter().any(|x| x.name == c) {
             let names: Vec<&str> = defs.spec.clusters.iter().map(|x| x.name.as_str()).collect();
-            return Err(vec![Diagnostic::error("health/unknown-cluster", &l.file, l.pos("spec.clusters"), format!("no cluster named `{c}` in the definitions"))
-                .with_hint(format!("defined clusters: {} (or leave the cluster empty for all)", names.join(", ")))]);
+            return Err(vec![Diagnostic::error(
+                "health/unknown-cluster",
+                &l.file,
+                l.pos("spec.clusters"),
+                format!("no cluster named `{c}` in the definitions"),
+            )
+            .with_hint(format!(
+                "defined clusters: {} (or leave the cluster empty for all)",
+                names.join(", ")
+            ))]);
         }
     }
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    for cl in defs.spec.clusters.iter().filter(|x| cluster.is_none_or(|c| c == x.name)) {
-        for a in defs.spec.alerts.iter().filter(|a| a.clusters.iter().any(|c| c == &cl.name)) {
+    for cl in defs
+        .spec
+        .clusters
+        .iter()
+        .filter(|x| cluster.is_none_or(|c| c == x.name))
+    {
+        for a in defs
+            .spec
+            .alerts
+            .iter()
+            .filter(|a| a.clusters.iter().any(|c| c == &cl.name))
+        {
             match alert_slos(defs, a, &cl.name) {
                 Ok(v) => out.extend(v),
                 Err((code, msg)) => {
-                    let hint = if code == "health/threshold-unit" { "use a threshold unit of the metric's dimension" } else { "this is a luneo-obs bug: please report it with the definitions" };
-                    errors.push(Diagnostic::error(code, &l.file, l.pos(&l.alert_path(&a.name)), msg).with_hint(hint));
+                    let hint = if code == "health/threshold-unit" {
+                        "use a threshold unit of the metric's dimension"
+                    } else {
+                        "this is a luneo-obs bug: please report it with the definitions"
+                    };
+                    errors.push(
+                        Diagnostic::error(code, &l.file, l.pos(&l.alert_path(&a.name)), msg)
+                            .with_hint(hint),
+                    );
                 }
             }
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// The definitions a dashboard's health panel carries: only its alerts (the kinds it
@@ -326,8 +382,19 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
 fn panel_definitions(defs: &Definitions, kinds: &[SloKind]) -> Definitions {
     let mut d = defs.clone();
     d.spec.alerts.retain(|a| kinds.contains(&a.slo));
-    let used: std::collections::BTreeSet<&String> = d.spec.alerts.iter().flat_map(|a| a.queues.iter().flatten()).collect();
-    let queues = defs.spec.queues.iter().filter(|q| used.contains(&q.name)).cloned().collect();
+    let used: std::collections::BTreeSet<&String> = d
+        .spec
+        .alerts
+        .iter()
+        .flat_map(|a| a.queues.iter().flatten())
+        .collect();
+    let queues = defs
+        .spec
+        .queues
+        .iter()
+        .filter(|q| used.contains(&q.name))
+        .cloned()
+        .collect();
     d.spec.queues = queues;
     d.spec.gitops = None;
     d.spec.dashboards = Default::default();
@@ -345,10 +412,22 @@ pub const PANEL_TYPE: &str = "luneo-slohealth-panel";
 /// each Prometheus sees one cluster: the panel then shows `cluster`'s alerts. The
 /// definitions are embedded, so statuses use the thresholds of the alerts generated in
 /// the same run. `datasource` is the dashboard's data source reference.
-pub fn dashboard_panel(defs: &Definitions, kinds: &[SloKind], cluster: &str, datasource: &serde_json::Value) -> Option<serde_json::Value> {
-    let sel = if defs.spec.metrics.cluster_label.is_some() { "$cluster" } else { cluster };
+pub fn dashboard_panel(
+    defs: &Definitions,
+    kinds: &[SloKind],
+    cluster: &str,
+    datasource: &serde_json::Value,
+) -> Option<serde_json::Value> {
+    let sel = if defs.spec.metrics.cluster_label.is_some() {
+        "$cluster"
+    } else {
+        cluster
+    };
     let alerts = defs.spec.alerts.iter().filter(|a| kinds.contains(&a.slo));
-    let slos: Vec<SloDef> = alerts.filter_map(|a| alert_slos(defs, a, sel).ok()).flatten().collect();
+    let slos: Vec<SloDef> = alerts
+        .filter_map(|a| alert_slos(defs, a, sel).ok())
+        .flatten()
+        .collect();
     if slos.is_empty() {
         return None;
     }
@@ -917,17 +996,58 @@ mod tests {
     fn dashboard_panel_queries_every_slo_of_its_kinds_with_the_cluster_variable() {
         let l = embedded();
         let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
-        let api = dashboard_panel(&l.defs, &[SloKind::ApiLatency, SloKind::ApiErrorRatio, SloKind::ApiNoTraffic], "primary", &ds).unwrap();
+        let api = dashboard_panel(
+            &l.defs,
+            &[
+                SloKind::ApiLatency,
+                SloKind::ApiErrorRatio,
+                SloKind::ApiNoTraffic,
+            ],
+            "primary",
+            &ds,
+        )
+        .unwrap();
         assert_eq!(api["type"], PANEL_TYPE);
         assert_eq!(api["options"]["cluster"], "$cluster");
-        let refs: Vec<&str> = api["targets"].as_array().unwrap().iter().map(|t| t["refId"].as_str().unwrap()).collect();
-        assert_eq!(refs, ["ApiLatencyHigh", "ApiErrorRate", "StandbyApiUnavailable"]);
-        assert_eq!(api["targets"][0]["expr"], "cluster:http_request_duration_seconds:p95_rate5m{cluster=\"$cluster\"}");
+        let refs: Vec<&str> = api["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["refId"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            refs,
+            ["ApiLatencyHigh", "ApiErrorRate", "StandbyApiUnavailable"]
+        );
+        assert_eq!(
+            api["targets"][0]["expr"],
+            "cluster:http_request_duration_seconds:p95_rate5m{cluster=\"$cluster\"}"
+        );
         assert_eq!(api["targets"][0]["legendFormat"], "ApiLatencyHigh");
         assert_eq!(api["targets"][0]["datasource"], ds);
-        let queues = dashboard_panel(&l.defs, &[SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation], "primary", &ds).unwrap();
-        let refs: Vec<&str> = queues["targets"].as_array().unwrap().iter().map(|t| t["refId"].as_str().unwrap()).collect();
-        assert_eq!(refs, ["QueueWaitThreshold_ai", "QueueWaitThreshold_render", "RenderGpuSaturation", "StandbyQueueGrowth_ai", "StandbyQueueGrowth_render"]);
+        let queues = dashboard_panel(
+            &l.defs,
+            &[SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation],
+            "primary",
+            &ds,
+        )
+        .unwrap();
+        let refs: Vec<&str> = queues["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["refId"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                "QueueWaitThreshold_ai",
+                "QueueWaitThreshold_render",
+                "RenderGpuSaturation",
+                "StandbyQueueGrowth_ai",
+                "StandbyQueueGrowth_render"
+            ]
+        );
         assert!(dashboard_panel(&l.defs, &[SloKind::Custom], "primary", &ds).is_none());
     }
 
@@ -938,13 +1058,24 @@ mod tests {
     fn dashboard_panel_definitions_give_the_same_slos() {
         let l = embedded();
         let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
-        let kind_sets: [&[SloKind]; 2] = [&[SloKind::ApiLatency, SloKind::ApiErrorRatio, SloKind::ApiNoTraffic], &[SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation]];
+        let kind_sets: [&[SloKind]; 2] = [
+            &[
+                SloKind::ApiLatency,
+                SloKind::ApiErrorRatio,
+                SloKind::ApiNoTraffic,
+            ],
+            &[SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation],
+        ];
         for kinds in kind_sets {
             let p = dashboard_panel(&l.defs, kinds, "primary", &ds).unwrap();
             let text = p["options"]["definitions"].as_str().unwrap();
             let back = load::load("panel definitions", text).unwrap_or_else(|d| panic!("{d:?}"));
             for c in ["primary", "standby"] {
-                let want: Vec<SloDef> = slo_defs(&l, Some(c)).unwrap().into_iter().filter(|s| kinds.iter().any(|k| k.as_str() == s.slo)).collect();
+                let want: Vec<SloDef> = slo_defs(&l, Some(c))
+                    .unwrap()
+                    .into_iter()
+                    .filter(|s| kinds.iter().any(|k| k.as_str() == s.slo))
+                    .collect();
                 assert_eq!(slo_defs(&back, Some(c)).unwrap(), want, "{c}");
             }
         }
@@ -959,7 +1090,10 @@ mod tests {
         let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
         let p = dashboard_panel(&l.defs, &[SloKind::ApiNoTraffic], "standby", &ds).unwrap();
         assert_eq!(p["options"]["cluster"], "standby");
-        assert!(!p["targets"][0]["expr"].as_str().unwrap().contains("cluster="));
+        assert!(!p["targets"][0]["expr"]
+            .as_str()
+            .unwrap()
+            .contains("cluster="));
     }
 
     #[test]

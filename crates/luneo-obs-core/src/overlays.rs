@@ -545,7 +545,9 @@ fn label_values_arg(q: &str) -> Option<&str> {
 }
 
 /// Sentinel durations the checks substitute for Grafana's range variables.
+#[cfg(feature = "promql")]
 const RATE_INTERVAL_SENTINEL: &str = "4242s";
+#[cfg(feature = "promql")]
 const RANGE_SENTINEL: &str = "4243s";
 
 /// Substitute Grafana variables in `expr`: `$name`, `${name}`, `${name:format}` and
@@ -595,6 +597,7 @@ pub fn interpolate(expr: &str, value: &dyn Fn(&str) -> Option<String>) -> Result
 
 /// Replacement values for validation: Grafana's built-ins as sentinel durations, the
 /// dashboard's own variables as a plain label value.
+#[cfg(feature = "promql")]
 fn check_value(vars: &BTreeSet<String>, name: &str) -> Option<String> {
     match name {
         "__rate_interval" => Some(RATE_INTERVAL_SENTINEL.into()),
