@@ -790,7 +790,8 @@ fn panel_type_fr(t: &str) -> &str {
         "stat" => "valeur",
         "timeseries" => "courbe",
         "table" => "tableau",
-        other => other,
+        t if t.ends_with("-panel") => "panneau d'extension",
+        _ => "panneau",
     }
 }
 

@@ -63,7 +63,11 @@ pub struct Automated {
     pub allow_empty: bool,
 }
 
-pub const AUTOMATED: Automated = Automated { prune: true, self_heal: true, allow_empty: false };
+pub const AUTOMATED: Automated = Automated {
+    prune: true,
+    self_heal: true,
+    allow_empty: false,
+};
 pub const RETRY_LIMIT: u32 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,11 +141,21 @@ pub fn application_path(l: &Loaded, c: &Cluster) -> String {
 
 pub fn application(l: &Loaded, g: &Gitops, c: &Cluster) -> Application {
     let mut labels = BTreeMap::new();
-    labels.insert("app.kubernetes.io/part-of".to_string(), "luneo-obs".to_string());
-    labels.insert("app.kubernetes.io/managed-by".to_string(), "luneo-obs".to_string());
+    labels.insert(
+        "app.kubernetes.io/part-of".to_string(),
+        "luneo-obs".to_string(),
+    );
+    labels.insert(
+        "app.kubernetes.io/managed-by".to_string(),
+        "luneo-obs".to_string(),
+    );
     labels.insert("luneo.io/cluster".to_string(), c.name.clone());
     let base = g.manifests_path.trim_matches('/');
-    let path = if base.is_empty() || base == "." { manifests::overlay_dir(l, c) } else { format!("{base}/{}", manifests::overlay_dir(l, c)) };
+    let path = if base.is_empty() || base == "." {
+        manifests::overlay_dir(l, c)
+    } else {
+        format!("{base}/{}", manifests::overlay_dir(l, c))
+    };
     Application {
         api_version: "argoproj.io/v1alpha1".into(),
         kind: "Application".into(),
@@ -153,15 +167,34 @@ pub fn application(l: &Loaded, g: &Gitops, c: &Cluster) -> Application {
         },
         spec: ApplicationSpec {
             project: g.project.clone(),
-            source: AppSource { repo_url: g.repo_url.clone(), target_revision: g.target_revision.clone(), path },
+            source: AppSource {
+                repo_url: g.repo_url.clone(),
+                target_revision: g.target_revision.clone(),
+                path,
+            },
             destination: AppDestination {
-                server: g.destinations.get(&c.name).cloned().unwrap_or_else(|| IN_CLUSTER.to_string()),
+                server: g
+                    .destinations
+                    .get(&c.name)
+                    .cloned()
+                    .unwrap_or_else(|| IN_CLUSTER.to_string()),
                 namespace: l.defs.spec.kubernetes.namespace.clone(),
             },
             sync_policy: SyncPolicy {
-                automated: AutomatedSpec { prune: AUTOMATED.prune, self_heal: AUTOMATED.self_heal, allow_empty: AUTOMATED.allow_empty },
+                automated: AutomatedSpec {
+                    prune: AUTOMATED.prune,
+                    self_heal: AUTOMATED.self_heal,
+                    allow_empty: AUTOMATED.allow_empty,
+                },
                 sync_options: SYNC_OPTIONS.iter().map(|o| o.option.to_string()).collect(),
-                retry: Retry { limit: RETRY_LIMIT, backoff: Backoff { duration: "10s".into(), factor: 2, max_duration: "3m".into() } },
+                retry: Retry {
+                    limit: RETRY_LIMIT,
+                    backoff: Backoff {
+                        duration: "10s".into(),
+                        factor: 2,
+                        max_duration: "3m".into(),
+                    },
+                },
             },
             revision_history_limit: 10,
         },
@@ -183,10 +216,15 @@ fn comments(c: &Cluster, app: &Application) -> String {
 /// The Application files, to add to the manifests tree (`head` is the generated-file header).
 pub fn files(l: &Loaded, head: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Some(g) = &l.defs.spec.gitops else { return out };
+    let Some(g) = &l.defs.spec.gitops else {
+        return out;
+    };
     for c in &l.defs.spec.clusters {
         let app = application(l, g, c);
-        out.insert(application_path(l, c), format!("{head}{}{}", comments(c, &app), manifests::to_yaml(&app)));
+        out.insert(
+            application_path(l, c),
+            format!("{head}{}{}", comments(c, &app), manifests::to_yaml(&app)),
+        );
     }
     out
 }
@@ -217,7 +255,8 @@ pub fn check(g: &Gitops, clusters: &[Cluster]) -> Vec<Finding> {
             code: "gitops/bad-path",
             path: "spec.gitops.manifestsPath".into(),
             message: format!("`{p}` is not a path inside the repository"),
-            hint: "write the manifests directory relative to the repository root, e.g. manifests".into(),
+            hint: "write the manifests directory relative to the repository root, e.g. manifests"
+                .into(),
         });
     }
     for (k, v) in &g.destinations {
