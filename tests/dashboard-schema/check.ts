@@ -69,7 +69,16 @@ export type TimeSeriesPanel = Common & {
   fieldConfig: FieldConfigSource<TimeSeriesFieldConfig>;
 };
 export type TablePanel = Common & { type: 'table'; options: TableOptions; fieldConfig: FieldConfigSource<TableFieldConfig> };
-export type LuneoPanel = StatPanel | TimeSeriesPanel | TablePanel;
+/**
+ * The luneo-obs SLO health panel (plugin-grafana, id `luneo-slohealth-panel`); its options
+ * mirror `SloHealthOptions` of plugin-grafana/src/types.ts.
+ */
+export type SloHealthPanel = Common & {
+  type: 'luneo-slohealth-panel';
+  options: { definitions: string; cluster: string; tileMinWidth: number };
+  fieldConfig?: FieldConfigSource;
+};
+export type LuneoPanel = StatPanel | TimeSeriesPanel | TablePanel | SloHealthPanel;
 
 /** A generated dashboard: a Dashboard with the fields luneo-obs always sets. */
 export type LuneoDashboard = Omit<Dashboard, 'panels' | 'templating'> &

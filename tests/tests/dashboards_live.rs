@@ -512,6 +512,35 @@ fn expectations(c: &Cluster) -> BTreeMap<&'static str, Expect> {
     m
 }
 
+/// What an SLO health panel target returns: the value of the alert's condition (refId =
+/// alert name, or `<alert>_<queue>` for queue alerts), in the unit of the alert expression.
+fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_id: &str) -> Expect {
+    use luneo_obs_core::model::SloKind;
+    let (alert, queue) = match defs.spec.alerts.iter().find(|a| a.name == ref_id) {
+        Some(a) => (a, None),
+        None => {
+            let (name, q) = ref_id.rsplit_once('_').unwrap_or_else(|| panic!("SLO health target {ref_id}: no such alert"));
+            let a = defs.spec.alerts.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("SLO health target {ref_id}: no alert {name}"));
+            let bullmq = defs.spec.queues.iter().find(|x| x.name == q).map(|x| x.bullmq_name.clone()).unwrap_or_else(|| panic!("{ref_id}: no queue {q}"));
+            (a, Some(bullmq))
+        }
+    };
+    let one = |value: f64| Expect::One { value, steady: true };
+    match alert.slo {
+        // The HTTP histogram is in seconds.
+        SloKind::ApiLatency => one(c.p95_ms() / 1000.0),
+        SloKind::ApiErrorRatio => one(c.err_rps().values().sum::<f64>() / c.total_rps()),
+        SloKind::ApiNoTraffic => one(c.total_rps()),
+        SloKind::GpuUtilisation => one(c.gpus.iter().sum::<f64>() / c.gpus.len() as f64),
+        SloKind::QueueBacklogGrowth => {
+            let q = queue.unwrap_or_else(|| panic!("{ref_id}: queue alert without a queue"));
+            let slope = c.queues.iter().find(|x| x.name == q).map(|x| x.slope).unwrap_or_else(|| panic!("{ref_id}: queue {q} not in the data"));
+            Expect::PerLabel { label: "queue", values: [(q, slope * 60.0 / STEP as f64)].into(), steady: true }
+        }
+        SloKind::Custom => panic!("{ref_id}: no expectation for custom alerts"),
+    }
+}
+
 /// Check one answer (a matrix or a vector) against `e`; `what` names the panel target.
 fn check(what: &str, result: &Value, e: &Expect, instant: bool) {
     let series = result.as_array().unwrap_or_else(|| panic!("{what}: no result array"));
@@ -636,9 +665,18 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
                 vars.insert("__interval".into(), format!("{step}s"));
                 vars.insert("__rate_interval".into(), format!("{rate_interval}s"));
                 vars.insert("__range".into(), format!("{range}s"));
-                let e = expect.get(title).unwrap_or_else(|| panic!("{}/{uid}: no expectation for panel `{title}`: add one to this test", b.name));
+                let health = p["type"] == "luneo-slohealth-panel";
+                let panel_expect = if health { None } else { Some(expect.get(title).unwrap_or_else(|| panic!("{}/{uid}: no expectation for panel `{title}`: add one to this test", b.name))) };
                 titles_seen.insert(title.to_string());
                 for t in p["targets"].as_array().into_iter().flatten() {
+                    let slo_expect;
+                    let e = match panel_expect {
+                        Some(e) => e,
+                        None => {
+                            slo_expect = slo_expectation(&defs, cluster, t["refId"].as_str().unwrap_or_default());
+                            &slo_expect
+                        }
+                    };
                     let expr = substitute(t["expr"].as_str().unwrap_or_default(), &vars);
                     let what = format!("{}/{uid} `{title}` {} ({expr})", b.name, t["refId"]);
                     let instant = t["instant"] == true;
@@ -672,7 +710,8 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
     let primary = by_name["primary"];
     assert_eq!(primary.top10().len(), 10, "the synthetic primary has more than 10 routes");
     assert!(primary.p95_ms() > 100.0 && primary.p95_ms() < 5000.0, "the P95 stat is checked in milliseconds");
-    let expected_titles: BTreeSet<String> = expectations(primary).keys().map(|s| s.to_string()).collect();
+    let mut expected_titles: BTreeSet<String> = expectations(primary).keys().map(|s| s.to_string()).collect();
+    expected_titles.insert("SLO health".into());
     assert_eq!(titles_seen, expected_titles, "every expectation is used by some panel");
     eprintln!("ran {ran} panel targets against Prometheus on 127.0.0.1:{}", prom.port);
 }
