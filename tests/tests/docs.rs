@@ -4,6 +4,8 @@
 //! Alertmanager configuration) read back from disk, and amtool for the routing: a bug in
 //! the docs generator cannot rewrite what these tests compare against.
 
+#![allow(clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::PathBuf;
@@ -220,10 +222,12 @@ fn every_runbook_url_in_the_generated_rules_resolves_to_an_existing_page_in_this
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// uid -> (cluster -> panel ids) of the checked-in dashboard ConfigMaps.
-fn generated_dashboards() -> BTreeMap<String, BTreeMap<String, (BTreeSet<u64>, BTreeSet<String>)>> {
-    let mut out: BTreeMap<String, BTreeMap<String, (BTreeSet<u64>, BTreeSet<String>)>> =
-        BTreeMap::new();
+/// Panel ids and titles of one dashboard as deployed to one cluster.
+type Panels = (BTreeSet<u64>, BTreeSet<String>);
+
+/// uid -> cluster -> panels of the checked-in dashboard ConfigMaps.
+fn generated_dashboards() -> BTreeMap<String, BTreeMap<String, Panels>> {
+    let mut out: BTreeMap<String, BTreeMap<String, Panels>> = BTreeMap::new();
     for f in files_under(
         &repo().join("manifests/infrastructure/kubernetes/overlays"),
         ".yaml",

@@ -2,6 +2,8 @@
 //! krew manifest. Argo CD's own schema (compiled from its Application CRD, and its Go API
 //! types as TypeScript) judges the Applications; krew's validation rules judge the manifest.
 
+#![allow(clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::PathBuf;
@@ -411,7 +413,8 @@ fn the_krew_manifest_validates_and_matches_the_cargo_version_and_release_archive
         problems.join("\n")
     );
     // The validator is live: each rule rejects a broken copy.
-    let breakages: [(&str, fn(&mut Value)); 6] = [
+    type Breakage = (&'static str, fn(&mut Value));
+    let breakages: [Breakage; 6] = [
         ("apiVersion", |m| {
             m["apiVersion"] = "krew.googlecontainertools.github.com/v1alpha1".into()
         }),

@@ -1,6 +1,6 @@
 //! File helpers shared by the docs and GitOps tests (`mod common;`).
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::panic)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
