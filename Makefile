@@ -38,9 +38,10 @@ build: core-wasm ## build the kubectl plugin (release)
 	cargo build --release -p kubectl-luneo_obs
 
 .PHONY: generate
-generate: build ## regenerate manifests/ and the definitions JSON Schema from definitions/luneo.yaml
+generate: build ## regenerate manifests/, the definitions JSON Schema and the generated blocks of docs/
 	$(PLUGIN) generate --out manifests
 	$(PLUGIN) schema > definitions/luneo-obs.schema.json
+	$(PLUGIN) docs --dir docs
 
 .PHONY: check
 check: build ## fail when manifests/ differs from what the definitions generate
