@@ -19,6 +19,7 @@ pub mod health;
 pub mod load;
 pub mod manifests;
 pub mod model;
+pub mod ops;
 pub mod overlays;
 pub mod rules;
 pub mod yaml;
