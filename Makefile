@@ -85,7 +85,7 @@ lint: core-wasm ## rustfmt, clippy (deny warnings), and the core built for both 
 
 .PHONY: test-rust
 test-rust: core-wasm ## Rust tests: unit, CLI, corpus, golden, promtool, kustomize, live Prometheus/Alertmanager
-	cargo test --no-fail-fast
+	cargo test --release --no-fail-fast
 
 # ---------------------------------------------------------------- browser core + Grafana panel
 # The panel's module: crates/luneo-obs-wasm built by wasm-pack (health only) into
@@ -125,8 +125,8 @@ test: setup lint test-rust test-wasm test-browser ## every test (the README's te
 # ---------------------------------------------------------------- live drill
 .PHONY: drill
 drill: setup core-wasm ## live drill (~4 min): faults -> Prometheus -> Alertmanager -> Slack/PagerDuty stand-ins, DR silences, latency table
-	cargo build -p kubectl-luneo_obs
-	cargo test -p luneo-obs-tests --test drill -- --nocapture
+	cargo build --release -p kubectl-luneo_obs
+	cargo test --release -p luneo-obs-tests --test drill -- --nocapture
 
 # ---------------------------------------------------------------- measurements
 .PHONY: bench

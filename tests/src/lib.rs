@@ -1,5 +1,6 @@
 //! Helpers shared by the cross-component tests and benchmarks.
 
+
 use std::path::{Path, PathBuf};
 
 pub mod live;

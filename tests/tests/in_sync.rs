@@ -98,3 +98,24 @@ fn synthetic_definitions_for_benchmarks_generate_cleanly() {
     let rules: String = r.files.iter().filter(|(k, _)| k.ends_with("prometheus-rules.yaml")).map(|(_, v)| v.as_str()).collect();
     assert!(rules.contains("luneo-ai-0998") && rules.contains("resource-499"), "queues and routes are in the rules");
 }
+
+#[test]
+fn every_diagnostic_code_of_the_core_is_documented_in_docs_checks_md() {
+    let doc = fs::read_to_string(repo().join("docs/checks.md")).unwrap_or_default();
+    let mut missing = Vec::new();
+    for e in fs::read_dir(repo().join("crates/luneo-obs-core/src")).unwrap_or_else(|e| panic!("{e}")).flatten() {
+        let text = fs::read_to_string(e.path()).unwrap_or_default();
+        for (i, _) in text.match_indices('"') {
+            let rest = &text[i + 1..];
+            let Some(end) = rest.find('"') else { continue };
+            let lit = &rest[..end];
+            let Some((area, name)) = lit.split_once('/') else { continue };
+            let areas = ["yaml", "definitions", "units", "alert", "promql", "rules", "manifests", "secrets", "notifications", "dr", "gitops", "overlay", "dashboard", "docs", "explain", "health"];
+            let kebab = !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if areas.contains(&area) && kebab && !doc.contains(&format!("`{lit}`")) && !missing.contains(&lit.to_string()) {
+                missing.push(lit.to_string());
+            }
+        }
+    }
+    assert!(missing.is_empty(), "codes missing from docs/checks.md: {missing:?}");
+}

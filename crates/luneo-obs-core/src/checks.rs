@@ -233,7 +233,6 @@ fn filters(e: &Expr) -> bool {
             }
         }
         Expr::Call(c) => matches!(c.func.name, "absent" | "absent_over_time"),
-        Expr::Aggregate(a) => matches!(a.op.to_string().as_str(), "topk" | "bottomk") && false,
         _ => false,
     }
 }
