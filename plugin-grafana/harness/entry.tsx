@@ -21,7 +21,7 @@ declare global {
     define?: ((deps: string[], factory: (...mods: unknown[]) => unknown) => void) & { amd?: boolean };
     __harness: { done: boolean; error?: string; requested: string[]; theme: Record<string, string>; defaults?: Record<string, unknown> };
     /** Health panels of generated dashboards, injected by run.mjs. */
-    __generated?: Array<{ id: string; cluster: string; panel: { options: Record<string, unknown>; targets: Array<{ refId: string }> } }>;
+    __generated?: Array<{ id: string; cluster: string; panel: { options: Record<string, unknown>; targets: Array<{ refId: string; legendFormat?: string }> } }>;
   }
 }
 
@@ -85,14 +85,16 @@ function loadPlugin(src: string): Promise<PanelPlugin> {
   });
 }
 
+/** One frame per key; a key `refId/series` is a series of query `refId` named by its legend. */
 function frames(s: { values: Record<string, number | null> }) {
   const t0 = Date.now() - 5 * 60_000;
-  return Object.entries(s.values).map(([refId, v]) =>
+  return Object.entries(s.values).map(([key, v]) =>
     createDataFrame({
-      refId,
+      refId: key.split('/')[0],
+      name: key.includes('/') ? key : undefined,
       fields: [
         { name: 'Time', type: FieldType.time, values: v === null ? [] : [t0, t0 + 30_000] },
-        { name: 'Value', type: FieldType.number, values: v === null ? [] : [v, v] },
+        { name: 'Value', type: FieldType.number, values: v === null ? [] : [v, v], config: key.includes('/') ? { displayNameFromDS: key } : {} },
       ],
     })
   );
@@ -137,8 +139,17 @@ async function main() {
   // The panels of the generated dashboards, with their own options (embedded
   // definitions, `$cluster`) and one frame per target refId.
   const generated = (window.__generated ?? []).map((g) => {
+    // A target whose legend names its series (`Alert/{{queue}}`) gets the fixture's
+    // series of that refId; the others one frame under their refId.
+    const fixture = fixtures.generated.values as Record<string, number>;
     const values = Object.fromEntries(
-      g.panel.targets.map((t) => [t.refId, (fixtures.generated.values as Record<string, number>)[t.refId] ?? null])
+      g.panel.targets.flatMap((t) =>
+        t.legendFormat === t.refId
+          ? [[t.refId, fixture[t.refId] ?? null]]
+          : Object.keys(fixture)
+              .filter((k) => k.startsWith(`${t.refId}/`))
+              .map((k) => [k, fixture[k]])
+      )
     );
     return (
       <section key={g.id} data-scenario={g.id} style={{ marginBottom: 16 }}>

@@ -60,7 +60,7 @@ for (const g of fixtures.generated.dashboards) {
       continue;
     }
     const refs = new Set(panel.targets.map((t) => t.refId));
-    generatedChecks.push([`${id}: one target per expected SLO, through \${datasource}`, Object.keys(g.expect).every((r) => refs.has(r)) && panel.targets.every((t) => t.datasource?.uid === '${datasource}' && t.legendFormat === t.refId), [...refs].join(', ')]);
+    generatedChecks.push([`${id}: one target per expected alert (queue alerts: one series per queue), through \${datasource}`, Object.keys(g.expect).every((r) => refs.has(r.split('/')[0])) && panel.targets.every((t) => t.datasource?.uid === '${datasource}' && (t.legendFormat === t.refId || t.legendFormat.startsWith(`${t.refId}/{{`))), [...refs].join(', ')]);
     generatedChecks.push([`${id}: cluster option is the dashboard variable, default ${g.cluster}`, panel.options.cluster === '$cluster' && clusterVar?.current?.value === g.cluster, `${panel.options.cluster} / ${clusterVar?.current?.value}`]);
     generated.push({ id, cluster: clusterVar?.current?.value ?? g.cluster, panel, expect: g.expect });
   } catch (e) {

@@ -513,18 +513,11 @@ fn expectations(c: &Cluster) -> BTreeMap<&'static str, Expect> {
 }
 
 /// What an SLO health panel target returns: the value of the alert's condition (refId =
-/// alert name, or `<alert>_<queue>` for queue alerts), in the unit of the alert expression.
+/// alert name), in the unit of the alert expression; a queue alert's target returns one
+/// series per queue of the alert (the panel makes one tile per series).
 fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_id: &str) -> Expect {
     use luneo_obs_core::model::SloKind;
-    let (alert, queue) = match defs.spec.alerts.iter().find(|a| a.name == ref_id) {
-        Some(a) => (a, None),
-        None => {
-            let (name, q) = ref_id.rsplit_once('_').unwrap_or_else(|| panic!("SLO health target {ref_id}: no such alert"));
-            let a = defs.spec.alerts.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("SLO health target {ref_id}: no alert {name}"));
-            let bullmq = defs.spec.queues.iter().find(|x| x.name == q).map(|x| x.bullmq_name.clone()).unwrap_or_else(|| panic!("{ref_id}: no queue {q}"));
-            (a, Some(bullmq))
-        }
-    };
+    let alert = defs.spec.alerts.iter().find(|a| a.name == ref_id).unwrap_or_else(|| panic!("SLO health target {ref_id}: no such alert"));
     let one = |value: f64| Expect::One { value, steady: true };
     match alert.slo {
         // The HTTP histogram is in seconds.
@@ -533,9 +526,11 @@ fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_i
         SloKind::ApiNoTraffic => one(c.total_rps()),
         SloKind::GpuUtilisation => one(c.gpus.iter().sum::<f64>() / c.gpus.len() as f64),
         SloKind::QueueBacklogGrowth => {
-            let q = queue.unwrap_or_else(|| panic!("{ref_id}: queue alert without a queue"));
-            let slope = c.queues.iter().find(|x| x.name == q).map(|x| x.slope).unwrap_or_else(|| panic!("{ref_id}: queue {q} not in the data"));
-            Expect::PerLabel { label: "queue", values: [(q, slope * 60.0 / STEP as f64)].into(), steady: true }
+            let names = alert.queues.as_deref().unwrap_or_default();
+            let bullmq: Vec<&str> = defs.spec.queues.iter().filter(|x| names.contains(&x.name)).map(|x| x.bullmq_name.as_str()).collect();
+            let values: BTreeMap<String, f64> = c.queues.iter().filter(|x| bullmq.contains(&x.name.as_str())).map(|x| (x.name.clone(), x.slope * 60.0 / STEP as f64)).collect();
+            assert_eq!(values.len(), names.len(), "{ref_id}: every queue of the alert is in the data");
+            Expect::PerLabel { label: "queue", values, steady: true }
         }
         SloKind::Custom => panic!("{ref_id}: no expectation for custom alerts"),
     }

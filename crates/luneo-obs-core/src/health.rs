@@ -1,8 +1,11 @@
 //! SLO health: the status of every alert's condition right now, for the Grafana panel.
 //!
 //! One SLO per alert deployed to a cluster (one per queue for queue alerts). Each SLO
-//! carries the PromQL the panel queries: the alert's own expression without its
-//! comparison, built by [`rules::alert_expr`] from the same recording rules. The status
+//! carries the PromQL of its value: the alert's own expression without its comparison,
+//! built by [`rules::alert_expr`] from the same recording rules. A dashboard's panel
+//! queries each alert once; a queue alert's query returns one series per queue, and the
+//! SLOs of that alert are then its series ([`evaluate`]), so the dashboard does not grow
+//! with the number of queues. The status
 //! compares the value with the alert's threshold in the metric's unit
 //! ([`rules::threshold_in_metric_unit`]), so the panel and the alert use one number.
 //! `for` is not applied: a tile turns red as soon as the condition holds, the alert
@@ -375,13 +378,37 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
     }
 }
 
+/// Above this many queues, the definitions a panel embeds stop listing the queues its
+/// alerts watch when they watch every queue (see [`panel_definitions`]).
+pub const PANEL_QUEUE_LIMIT: usize = 16;
+
+/// Whether a queue alert watches every queue of the definitions.
+fn watches_every_queue(defs: &Definitions, a: &Alert) -> bool {
+    let qs = a.queues.as_deref().unwrap_or(&[]);
+    defs.spec.queues.iter().all(|q| qs.contains(&q.name))
+}
+
 /// The definitions a dashboard's health panel carries: only its alerts (the kinds it
 /// shows) and the queues they watch; the sections health does not read (GitOps,
 /// dashboard settings) are left out. The panel's SLOs are those of the full definitions
 /// (see the tests), and the dashboard does not grow with unrelated queues or alerts.
+///
+/// With more than [`PANEL_QUEUE_LIMIT`] queues, an alert on every queue keeps one of
+/// them (the loader wants a queue list): its tiles come from the series the panel's query
+/// returns (one per `queue` label value, see [`evaluate`]), so the copy, and the
+/// dashboard, do not grow with the number of queues.
 fn panel_definitions(defs: &Definitions, kinds: &[SloKind]) -> Definitions {
     let mut d = defs.clone();
     d.spec.alerts.retain(|a| kinds.contains(&a.slo));
+    if defs.spec.queues.len() > PANEL_QUEUE_LIMIT {
+        if let Some(first) = defs.spec.queues.first() {
+            for a in d.spec.alerts.iter_mut() {
+                if a.queues.is_some() && watches_every_queue(defs, a) {
+                    a.queues = Some(vec![first.name.clone()]);
+                }
+            }
+        }
+    }
     let used: std::collections::BTreeSet<&String> = d
         .spec
         .alerts
@@ -399,6 +426,37 @@ fn panel_definitions(defs: &Definitions, kinds: &[SloKind]) -> Definitions {
     d.spec.gitops = None;
     d.spec.dashboards = Default::default();
     d
+}
+
+/// The panel's query of one alert: `(refId, expr, legendFormat)`. A queue alert is one
+/// query for all its queues, one series per queue named `Alert/<queue label value>`; an
+/// alert on every one of more than [`PANEL_QUEUE_LIMIT`] queues selects no queue (no
+/// list of queues in the dashboard); otherwise the query keeps the alert's queue matcher.
+fn panel_query(defs: &Definitions, a: &Alert, sel: &str) -> Option<(String, String, String)> {
+    let slos = alert_slos(defs, a, sel).ok()?;
+    let first = slos.first()?;
+    if first.queue.is_none() {
+        return Some((
+            first.ref_id.clone(),
+            first.expr.clone(),
+            first.ref_id.clone(),
+        ));
+    }
+    let full = rules::alert_expr(defs, a, sel);
+    let mut expr = strip_comparison(&full, first.comparison, first.threshold_in_metric_unit)?;
+    let ql = &defs.spec.metrics.queues.queue_label;
+    if defs.spec.queues.len() > PANEL_QUEUE_LIMIT && watches_every_queue(defs, a) {
+        // The queue matcher of the alert, as `rules::alert_expr` writes it.
+        let m = full
+            .split(&format!("{ql}=~\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(|r| format!(", {ql}=~\"{r}\""));
+        if let Some(m) = m {
+            expr = expr.replacen(&m, "", 1);
+        }
+    }
+    Some((a.name.clone(), expr, format!("{}/{{{{{ql}}}}}", a.name)))
 }
 
 /// The panel plugin's id (plugin-grafana/src/plugin.json).
@@ -423,17 +481,19 @@ pub fn dashboard_panel(
     } else {
         cluster
     };
-    let alerts = defs.spec.alerts.iter().filter(|a| kinds.contains(&a.slo));
-    let slos: Vec<SloDef> = alerts
-        .filter_map(|a| alert_slos(defs, a, sel).ok())
-        .flatten()
+    let queries: Vec<(String, String, String)> = defs
+        .spec
+        .alerts
+        .iter()
+        .filter(|a| kinds.contains(&a.slo))
+        .filter_map(|a| panel_query(defs, a, sel))
         .collect();
-    if slos.is_empty() {
+    if queries.is_empty() {
         return None;
     }
-    let targets: Vec<serde_json::Value> = slos
+    let targets: Vec<serde_json::Value> = queries
         .iter()
-        .map(|s| serde_json::json!({"datasource": datasource, "editorMode": "code", "expr": s.expr, "instant": true, "legendFormat": s.ref_id, "range": false, "refId": s.ref_id}))
+        .map(|(r, e, lf)| serde_json::json!({"datasource": datasource, "editorMode": "code", "expr": e, "instant": true, "legendFormat": lf, "range": false, "refId": r}))
         .collect();
     let yaml = yaml_serde::to_string(&panel_definitions(defs, kinds)).unwrap_or_default();
     let definitions = format!("# Generated by luneo-obs with the alerts: edit the definitions file, not this option.\n{yaml}");
@@ -448,14 +508,20 @@ pub fn dashboard_panel(
     }))
 }
 
-/// The targets a dashboard of `cluster` gives the health panel.
+/// The targets a dashboard of `cluster` gives the health panel: one per alert deployed
+/// there (a queue alert's target returns one series per queue).
 pub fn panel_targets(l: &Loaded, cluster: &str) -> Result<Vec<PanelTarget>, Vec<Diagnostic>> {
-    Ok(slo_defs(l, Some(cluster))?
-        .into_iter()
-        .map(|s| PanelTarget {
-            legend_format: s.ref_id.clone(),
-            ref_id: s.ref_id,
-            expr: s.expr,
+    slo_defs(l, Some(cluster))?;
+    Ok(l.defs
+        .spec
+        .alerts
+        .iter()
+        .filter(|a| a.clusters.iter().any(|c| c == cluster))
+        .filter_map(|a| panel_query(&l.defs, a, cluster))
+        .map(|(ref_id, expr, legend_format)| PanelTarget {
+            ref_id,
+            expr,
+            legend_format,
         })
         .collect())
 }
@@ -545,6 +611,69 @@ fn parse_severity(s: &str) -> AlertSeverity {
     }
 }
 
+/// One SLO per series of a queue alert's query. The panel's query of a queue alert
+/// returns one series per queue, named `Alert/<queue label value>` (its legend): when
+/// the values carry such keys, the alert's SLOs are those series, in label order, so the
+/// queues come from the data and the definitions need not list them. A label value that
+/// is a declared queue's BullMQ name keeps that queue's name (`primary/QueueWaitThreshold/ai`).
+fn expand_series(
+    l: &Loaded,
+    defs: Vec<SloDef>,
+    values: &BTreeMap<String, Option<Sample>>,
+) -> Vec<SloDef> {
+    let mut out: Vec<SloDef> = Vec::new();
+    let mut done: std::collections::BTreeSet<(String, String)> = Default::default();
+    for d in &defs {
+        let prefix = format!("{}/", d.alert);
+        let series: Vec<&str> = values
+            .keys()
+            .filter_map(|k| k.strip_prefix(prefix.as_str()))
+            .filter(|s| !s.is_empty())
+            .collect();
+        if d.queue.is_none() || series.is_empty() {
+            out.push(d.clone());
+            continue;
+        }
+        if !done.insert((d.cluster.clone(), d.alert.clone())) {
+            continue;
+        }
+        let alert = l.defs.spec.alerts.iter().find(|a| a.name == d.alert);
+        for s in series {
+            let name = l
+                .defs
+                .spec
+                .queues
+                .iter()
+                .find(|q| q.bullmq_name == s)
+                .map_or(s, |q| q.name.as_str());
+            let mut one = defs
+                .iter()
+                .find(|x| {
+                    x.alert == d.alert && x.cluster == d.cluster && x.queue.as_deref() == Some(name)
+                })
+                .cloned()
+                .unwrap_or_else(|| {
+                    let mut x = d.clone();
+                    let ql = &l.defs.spec.metrics.queues.queue_label;
+                    let old = format!("{ql}=~\"");
+                    // The same expression for this queue: its label value as the matcher.
+                    if let Some(start) = x.expr.find(&old).map(|i| i + old.len()) {
+                        if let Some(len) = x.expr[start..].find('"') {
+                            x.expr.replace_range(start..start + len, s);
+                        }
+                    }
+                    x.id = format!("{}/{}/{name}", d.cluster, d.alert);
+                    x.title = alert.map_or_else(|| x.title.clone(), |a| title(a, Some(name)));
+                    x.queue = Some(name.to_string());
+                    x
+                });
+            one.ref_id = format!("{prefix}{s}");
+            out.push(one);
+        }
+    }
+    out
+}
+
 /// Evaluate the health of every SLO of the request's cluster.
 pub fn evaluate(l: &Loaded, req: &HealthRequest) -> HealthResponse {
     let defs = match slo_defs(l, req.cluster.as_deref()) {
@@ -557,6 +686,13 @@ pub fn evaluate(l: &Loaded, req: &HealthRequest) -> HealthResponse {
             }
         }
     };
+    let defs = expand_series(l, defs, &req.values);
+    // The refId of a queue alert's query: its series come as `Alert/<queue>` too.
+    let grouped: std::collections::BTreeSet<&str> = defs
+        .iter()
+        .filter(|d| d.queue.is_some())
+        .map(|d| d.alert.as_str())
+        .collect();
     let mut diagnostics = l.warnings.clone();
     let top = Pos { line: 1, column: 1 };
     let mut parsed: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
@@ -578,7 +714,7 @@ pub fn evaluate(l: &Loaded, req: &HealthRequest) -> HealthResponse {
                 f.clear();
             }
         }
-        if !defs.iter().any(|d| d.id == *k || d.ref_id == *k) {
+        if !grouped.contains(k.as_str()) && !defs.iter().any(|d| d.id == *k || d.ref_id == *k) {
             let known: Vec<&str> = defs.iter().map(|d| d.ref_id.as_str()).collect();
             diagnostics.push(
                 Diagnostic::warning(
@@ -753,15 +889,26 @@ mod tests {
     }
 
     #[test]
-    fn queue_targets_select_one_queue() {
+    fn queue_targets_select_every_queue_as_series() {
         let l = embedded();
         let t = panel_targets(&l, "primary").unwrap();
-        let ai = t
-            .iter()
-            .find(|t| t.ref_id == "QueueWaitThreshold_ai")
-            .unwrap();
-        assert_eq!(ai.expr, "queue:bullmq_job_count_waiting:deriv5m{cluster=\"primary\", state=\"waiting\", queue=~\"luneo-ai\"} * 60");
-        assert_eq!(ai.legend_format, ai.ref_id);
+        let refs: Vec<&str> = t.iter().map(|t| t.ref_id.as_str()).collect();
+        assert_eq!(
+            refs,
+            [
+                "ApiLatencyHigh",
+                "ApiErrorRate",
+                "QueueWaitThreshold",
+                "RenderGpuSaturation"
+            ]
+        );
+        let q = &t[2];
+        assert_eq!(
+            q.expr,
+            "queue:bullmq_job_count_waiting:deriv5m{cluster=\"primary\", state=\"waiting\", queue=~\"luneo-ai|luneo-render\"} * 60"
+        );
+        assert_eq!(q.legend_format, "QueueWaitThreshold/{{queue}}");
+        assert_eq!(t[0].legend_format, t[0].ref_id);
     }
 
     /// Just below / on / just above every threshold, in the metric's unit.
@@ -1038,17 +1185,159 @@ mod tests {
             .iter()
             .map(|t| t["refId"].as_str().unwrap())
             .collect();
+        // One query per alert: a queue alert's query returns one series per queue.
         assert_eq!(
             refs,
             [
-                "QueueWaitThreshold_ai",
-                "QueueWaitThreshold_render",
+                "QueueWaitThreshold",
                 "RenderGpuSaturation",
-                "StandbyQueueGrowth_ai",
-                "StandbyQueueGrowth_render"
+                "StandbyQueueGrowth"
             ]
         );
+        assert_eq!(
+            queues["targets"][0]["expr"],
+            "queue:bullmq_job_count_waiting:deriv5m{cluster=\"$cluster\", state=\"waiting\", queue=~\"luneo-ai|luneo-render\"} * 60"
+        );
+        assert_eq!(
+            queues["targets"][0]["legendFormat"],
+            "QueueWaitThreshold/{{queue}}"
+        );
         assert!(dashboard_panel(&l.defs, &[SloKind::Custom], "primary", &ds).is_none());
+    }
+
+    /// An alert on some of the queues keeps its queue matcher in the panel's query.
+    #[test]
+    fn a_queue_subset_alert_selects_its_queues() {
+        let mut l = embedded();
+        for a in l.defs.spec.alerts.iter_mut().filter(|a| a.queues.is_some()) {
+            a.queues = Some(vec!["render".into()]);
+        }
+        let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
+        let p = dashboard_panel(&l.defs, &[SloKind::QueueBacklogGrowth], "primary", &ds).unwrap();
+        assert_eq!(
+            p["targets"][0]["expr"],
+            "queue:bullmq_job_count_waiting:deriv5m{cluster=\"$cluster\", state=\"waiting\", queue=~\"luneo-render\"} * 60"
+        );
+    }
+
+    /// Series of a queue alert's query (`Alert/<queue label>`) become its SLOs: declared
+    /// queues keep their names, other label values make tiles of their own.
+    #[test]
+    fn queue_series_become_one_slo_each() {
+        let l = embedded();
+        let r = evaluate(
+            &l,
+            &req(
+                Some("primary"),
+                &[
+                    (
+                        "QueueWaitThreshold",
+                        Some(Sample::Many(vec![num(41.0), num(1.0), num(2.0)])),
+                    ),
+                    ("QueueWaitThreshold/luneo-ai", num(41.0)),
+                    ("QueueWaitThreshold/luneo-render", num(1.0)),
+                    ("QueueWaitThreshold/luneo-zz", num(2.0)),
+                ],
+            ),
+        );
+        assert!(
+            !r.diagnostics.iter().any(|d| d.code.starts_with("health/")),
+            "{:?}",
+            r.diagnostics
+        );
+        let q: Vec<(&str, &str, Status)> = r
+            .slos
+            .iter()
+            .filter(|s| s.def.alert == "QueueWaitThreshold")
+            .map(|s| (s.def.id.as_str(), s.def.title.as_str(), s.status))
+            .collect();
+        assert_eq!(
+            q,
+            [
+                (
+                    "primary/QueueWaitThreshold/ai",
+                    "Queue ai backlog growth",
+                    Status::Warning
+                ),
+                (
+                    "primary/QueueWaitThreshold/render",
+                    "Queue render backlog growth",
+                    Status::Ok
+                ),
+                (
+                    "primary/QueueWaitThreshold/luneo-zz",
+                    "Queue luneo-zz backlog growth",
+                    Status::Ok
+                ),
+            ]
+        );
+        let zz = r
+            .slos
+            .iter()
+            .find(|s| s.def.id.ends_with("luneo-zz"))
+            .unwrap();
+        assert!(
+            zz.def.expr.contains("queue=~\"luneo-zz\""),
+            "{}",
+            zz.def.expr
+        );
+    }
+
+    /// With 1,000 queues the panel names no queue: its JSON is the size it has with two,
+    /// and the statuses still come from each series with the alert's threshold.
+    #[test]
+    fn the_panel_does_not_grow_with_the_number_of_queues() {
+        let l = embedded();
+        let mut big = l.defs.clone();
+        big.spec.queues = (0..1000)
+            .map(|i| {
+                let mut q = l.defs.spec.queues[0].clone();
+                q.name = format!("q{i:04}");
+                q.bullmq_name = format!("luneo-q{i:04}");
+                q
+            })
+            .collect();
+        let names: Vec<String> = big.spec.queues.iter().map(|q| q.name.clone()).collect();
+        for a in big.spec.alerts.iter_mut().filter(|a| a.queues.is_some()) {
+            a.queues = Some(names.clone());
+        }
+        let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
+        let kinds = [SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation];
+        let small = dashboard_panel(&l.defs, &kinds, "primary", &ds)
+            .unwrap()
+            .to_string();
+        let p = dashboard_panel(&big, &kinds, "primary", &ds).unwrap();
+        let text = p.to_string();
+        assert!(
+            !text.contains("q0999") && text.len() < small.len() + 200,
+            "{} vs {}",
+            text.len(),
+            small.len()
+        );
+        let back = load::load("panel", p["options"]["definitions"].as_str().unwrap()).unwrap();
+        let r = evaluate(
+            &back,
+            &req(
+                Some("primary"),
+                &[
+                    ("QueueWaitThreshold/luneo-q0999", num(40.1)),
+                    ("QueueWaitThreshold/luneo-q0001", num(39.9)),
+                ],
+            ),
+        );
+        let q: Vec<(&str, Status)> = r
+            .slos
+            .iter()
+            .filter(|s| s.def.alert == "QueueWaitThreshold")
+            .map(|s| (s.def.queue.as_deref().unwrap(), s.status))
+            .collect();
+        assert_eq!(
+            q,
+            [
+                ("luneo-q0001", Status::Ok),
+                ("luneo-q0999", Status::Warning)
+            ]
+        );
     }
 
     /// The definitions embedded in a dashboard's panel load without error and give the

@@ -111,6 +111,26 @@ describe('SLO health panel with the real wasm core', () => {
     expect((await tileStatuses()).RenderGpuSaturation).toBe('warning');
   });
 
+  it('makes one tile per series of a queue alert, named by the queue label (issue 3 size)', async () => {
+    // The generated dashboards query a queue alert once: one series per queue, legend
+    // `QueueWaitThreshold/{{queue}}`; a queue the definitions do not list gets its own tile.
+    renderPanel([
+      seriesFrame('QueueWaitThreshold', [12, 41], 'QueueWaitThreshold/luneo-ai'),
+      seriesFrame('QueueWaitThreshold', [40], 'QueueWaitThreshold/luneo-render'),
+      seriesFrame('QueueWaitThreshold', [3], 'QueueWaitThreshold/luneo-video'),
+    ]);
+    const statuses = await tileStatuses();
+    expect(Object.entries(statuses).filter(([k]) => k.startsWith('QueueWaitThreshold'))).toEqual([
+      ['QueueWaitThreshold/luneo-ai', 'warning'],
+      ['QueueWaitThreshold/luneo-render', 'ok'],
+      ['QueueWaitThreshold/luneo-video', 'ok'],
+    ]);
+    const ids = screen.getAllByTestId('slo-tile').map((t) => t.getAttribute('data-slo-id'));
+    expect(ids).toContain('primary/QueueWaitThreshold/ai');
+    expect(ids).toContain('primary/QueueWaitThreshold/luneo-video');
+    expect(screen.getByText(/Queue luneo-video backlog growth/)).toBeInTheDocument();
+  });
+
   it('takes thresholds from the definitions option', async () => {
     const defs = readFileSync(resolve(__dirname, '../../../definitions/luneo.yaml'), 'utf8').replace('threshold: { value: 90, unit: percent }', 'threshold: { value: 99, unit: percent }');
     renderPanel(framesFor({ RenderGpuSaturation: 95 }), { definitions: defs });
