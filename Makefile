@@ -31,7 +31,7 @@ setup-base:
 # script may not run cargo itself on the same target directory).
 .PHONY: core-wasm
 core-wasm: setup-base ## build the core's Extism module (wasm32-wasip1) the plugin embeds
-	cargo build -p luneo-obs-extism --target wasm32-wasip1 --release
+	cargo build -p luneo-obs-extism --target wasm32-wasip1 --profile wasm-release
 
 .PHONY: build
 build: core-wasm ## build the kubectl plugin (release)

@@ -1,8 +1,14 @@
 //! The core operations the CLI calls. Every call takes and returns plain data, so the
-//! implementation can be the native core (today) or the core's WebAssembly build hosted
-//! by Extism, without the CLI changing.
+//! implementation can be the core's WebAssembly build hosted by Extism ([`Extism`], what
+//! the CLI uses) or the native core ([`Native`], the reference the tests compare it with),
+//! without the CLI changing.
+
+use std::cell::{OnceCell, RefCell};
+use std::time::Duration;
 
 use luneo_obs_core as core;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 pub trait Core {
     fn generate(&self, req: &core::GenerateRequest) -> Result<core::GenerateResponse, String>;
@@ -14,7 +20,8 @@ pub trait Core {
     fn describe(&self) -> String;
 }
 
-/// The core linked natively into the binary.
+/// The core linked natively into the binary (tests compare the hosted module with it).
+#[cfg_attr(not(test), allow(dead_code))]
 pub struct Native;
 
 impl Core for Native {
@@ -32,5 +39,137 @@ impl Core for Native {
     }
     fn describe(&self) -> String {
         format!("native luneo-obs-core {}", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+/// The core's Extism module (crates/luneo-obs-extism, wasm32-wasip1), found by build.rs.
+pub static MODULE: &[u8] = include_bytes!(env!("LUNEO_OBS_CORE_WASM_PATH"));
+
+/// Hex SHA-256 of [`MODULE`]: which core this binary runs (`kubectl luneo-obs version`).
+pub fn module_sha256() -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(MODULE)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Linear memory the module may grow to, in 64 KiB pages (256 MiB): the Luneo
+/// definitions need a few MiB; a hostile definitions file gets an error, not the host's RAM.
+const MEMORY_MAX_PAGES: u32 = 4096;
+/// Wall-clock limit of one call; the Luneo definitions take milliseconds.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The core's WebAssembly build run by the Extism host (wasmtime). The module gets no
+/// host functions, no preopened directory, no environment and no network (the `extism`
+/// crate is built without its HTTP feature): it only sees the request it is given.
+///
+/// Compiling the module takes about a second; wasmtime keeps the compiled code in its
+/// disk cache (`$XDG_CACHE_HOME/wasmtime`, by default `~/.cache/wasmtime`), so later runs
+/// load it in milliseconds. `EXTISM_CACHE_CONFIG=""` disables the cache; a path there
+/// names a wasmtime cache configuration file. The plugin is created on first use, so
+/// `version` and `--help` never compile it.
+pub struct Extism {
+    plugin: OnceCell<Result<RefCell<extism::Plugin>, String>>,
+}
+
+impl Default for Extism {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Extism {
+    pub fn new() -> Self {
+        Extism {
+            plugin: OnceCell::new(),
+        }
+    }
+
+    /// The hosted core on an already compiled module (tests share one compilation).
+    #[cfg(test)]
+    pub fn from_compiled(compiled: &extism::CompiledPlugin) -> Self {
+        let e = Self::new();
+        let _ = e.plugin.set(
+            extism::Plugin::new_from_compiled(compiled)
+                .map(RefCell::new)
+                .map_err(|e| e.to_string()),
+        );
+        e
+    }
+
+    /// Compile [`MODULE`], with wasmtime's disk cache or without.
+    pub fn compile(cache: bool) -> Result<extism::CompiledPlugin, extism::Error> {
+        let manifest = extism::Manifest::new([extism::Wasm::data(MODULE)])
+            .with_memory_max(MEMORY_MAX_PAGES)
+            .with_timeout(CALL_TIMEOUT);
+        let builder = extism::PluginBuilder::new(manifest).with_wasi(true);
+        let builder = if cache {
+            builder
+        } else {
+            builder.with_cache_disabled()
+        };
+        builder.compile()
+    }
+
+    fn build(cache: bool) -> Result<extism::Plugin, extism::Error> {
+        extism::Plugin::new_from_compiled(&Self::compile(cache)?)
+    }
+
+    fn plugin(&self) -> Result<&RefCell<extism::Plugin>, String> {
+        self.plugin
+            .get_or_init(|| {
+                // An unusable cache (no HOME, read-only file system, bad cache config) must
+                // not stop the plugin: compile without it then.
+                Self::build(true).or_else(|first| Self::build(false).map_err(|e| format!("cannot load the core's WebAssembly module: {e} (with the compile cache: {first})"))).map(RefCell::new)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Run core operation `op` (a name from `luneo_obs_core::ops::OPS`) on a JSON request.
+    pub fn call_json(&self, op: &str, request: &[u8]) -> Result<String, String> {
+        let mut plugin = self.plugin()?.try_borrow_mut().map_err(|e| e.to_string())?;
+        plugin
+            .call::<&[u8], String>(op, request)
+            .map_err(|e| format!("the core's WebAssembly module failed in `{op}`: {e}"))
+    }
+
+    fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        op: &str,
+        req: &Req,
+    ) -> Result<Resp, String> {
+        let input =
+            serde_json::to_vec(req).map_err(|e| format!("cannot encode the {op} request: {e}"))?;
+        let out = self.call_json(op, &input)?;
+        serde_json::from_str(&out).map_err(|e| {
+            format!(
+                "the core's WebAssembly module answered `{op}` with an unexpected response: {e}"
+            )
+        })
+    }
+}
+
+impl Core for Extism {
+    fn generate(&self, req: &core::GenerateRequest) -> Result<core::GenerateResponse, String> {
+        self.call("generate", req)
+    }
+    fn validate(&self, req: &core::ValidateRequest) -> Result<core::ValidateResponse, String> {
+        self.call("validate", req)
+    }
+    fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String> {
+        self.call("explain", req)
+    }
+    fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String> {
+        self.call("dr", req)
+    }
+    fn describe(&self) -> String {
+        format!(
+            "luneo-obs-core {} as an Extism module, {} bytes, sha256 {}",
+            env!("CARGO_PKG_VERSION"),
+            MODULE.len(),
+            module_sha256()
+        )
     }
 }

@@ -4,6 +4,8 @@
 //! plain data. Exit codes: 0 success, 1 problems found (diagnostics, drift), 2 could not run.
 
 mod core;
+#[cfg(test)]
+mod extism_tests;
 mod dr;
 mod fsio;
 
@@ -200,7 +202,8 @@ fn explain(core: &dyn Core, defs: Option<Source>, alert: String, output: Output)
 }
 
 fn run(cli: Cli) -> Result<u8, Fatal> {
-    let core = core::Native;
+    // Every core operation runs in the core's WebAssembly build, hosted by Extism.
+    let core = core::Extism::new();
     match cli.command {
         Command::Version => {
             println!("kubectl-luneo_obs {} (core: {})", env!("CARGO_PKG_VERSION"), core.describe());
