@@ -14,6 +14,10 @@ pub trait Core {
     fn generate(&self, req: &core::GenerateRequest) -> Result<core::GenerateResponse, String>;
     fn validate(&self, req: &core::ValidateRequest) -> Result<core::ValidateResponse, String>;
     fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String>;
+    /// JSON Schema of the definitions format.
+    fn schema(&self) -> Result<String, String>;
+    /// Refresh the generated blocks of the documentation pages.
+    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String>;
     /// Plan a DR action against one Alertmanager's silences (`dr start|status|end`).
     fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String>;
     /// A short description of the implementation, for `version`.
@@ -33,6 +37,12 @@ impl Core for Native {
     }
     fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String> {
         Ok(core::explain(req))
+    }
+    fn schema(&self) -> Result<String, String> {
+        Ok(core::schema())
+    }
+    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String> {
+        Ok(core::docs::refresh(req))
     }
     fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String> {
         Ok(core::dr(req))
@@ -160,6 +170,16 @@ impl Core for Extism {
     }
     fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String> {
         self.call("explain", req)
+    }
+    fn schema(&self) -> Result<String, String> {
+        let r: core::ops::SchemaResponse = self.call("schema", &core::ops::SchemaRequest {})?;
+        match r.diagnostics.first() {
+            Some(d) if !r.ok => Err(d.render()),
+            _ => Ok(r.schema),
+        }
+    }
+    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String> {
+        self.call("docs", req)
     }
     fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String> {
         self.call("dr", req)

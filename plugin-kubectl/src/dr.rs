@@ -86,7 +86,11 @@ fn forwarded_port(line: &str) -> Option<u16> {
     rest.split_whitespace().next()?.parse().ok()
 }
 
-fn port_forward(t: &Target, context: Option<&str>, namespace: &str) -> Result<(String, PortForward), String> {
+fn port_forward(
+    t: &Target,
+    context: Option<&str>,
+    namespace: &str,
+) -> Result<(String, PortForward), String> {
     let mut cmd = Command::new("kubectl");
     if let Some(k) = &t.kubeconfig {
         cmd.arg("--kubeconfig").arg(k);
@@ -94,7 +98,13 @@ fn port_forward(t: &Target, context: Option<&str>, namespace: &str) -> Result<(S
     if let Some(c) = context {
         cmd.args(["--context", c]);
     }
-    cmd.args(["-n", namespace, "port-forward", &format!("svc/{}", t.service), ":9093"]);
+    cmd.args([
+        "-n",
+        namespace,
+        "port-forward",
+        &format!("svc/{}", t.service),
+        ":9093",
+    ]);
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -118,17 +128,30 @@ fn port_forward(t: &Target, context: Option<&str>, namespace: &str) -> Result<(S
     });
     std::thread::spawn(move || {
         if let Some(err) = err {
-            let lines: Vec<String> = BufReader::new(err).lines().map_while(Result::ok).take(3).collect();
+            let lines: Vec<String> = BufReader::new(err)
+                .lines()
+                .map_while(Result::ok)
+                .take(3)
+                .collect();
             if !lines.is_empty() {
                 let _ = tx2.send(Err(lines.join(" ")));
             }
         }
     });
-    let what = format!("svc/{} in namespace {namespace}{}", t.service, context.map(|c| format!(" (context {c})")).unwrap_or_default());
+    let what = format!(
+        "svc/{} in namespace {namespace}{}",
+        t.service,
+        context
+            .map(|c| format!(" (context {c})"))
+            .unwrap_or_default()
+    );
     match rx.recv_timeout(Duration::from_secs(t.timeout)) {
         Ok(Ok(port)) => Ok((format!("http://127.0.0.1:{port}"), guard)),
         Ok(Err(e)) => Err(format!("kubectl port-forward to {what} failed: {e}")),
-        Err(_) => Err(format!("kubectl port-forward to {what} did not start within {}s", t.timeout)),
+        Err(_) => Err(format!(
+            "kubectl port-forward to {what} did not start within {}s",
+            t.timeout
+        )),
     }
 }
 
@@ -150,51 +173,107 @@ struct Am {
 impl Am {
     fn get(&self, path: &str) -> Result<serde_json::Value, String> {
         let url = format!("{}{path}", self.base);
-        let resp = self.agent.get(&url).call().map_err(|e| http_error(&url, e))?;
-        resp.into_json().map_err(|e| format!("{url}: not JSON: {e}"))
+        let resp = self
+            .agent
+            .get(&url)
+            .call()
+            .map_err(|e| http_error(&url, e))?;
+        resp.into_json()
+            .map_err(|e| format!("{url}: not JSON: {e}"))
     }
     fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, String> {
         let url = format!("{}{path}", self.base);
-        let resp = self.agent.post(&url).send_json(body.clone()).map_err(|e| http_error(&url, e))?;
-        resp.into_json().map_err(|e| format!("{url}: not JSON: {e}"))
+        let resp = self
+            .agent
+            .post(&url)
+            .send_json(body.clone())
+            .map_err(|e| http_error(&url, e))?;
+        resp.into_json()
+            .map_err(|e| format!("{url}: not JSON: {e}"))
     }
     fn delete(&self, path: &str) -> Result<(), String> {
         let url = format!("{}{path}", self.base);
-        self.agent.delete(&url).call().map(|_| ()).map_err(|e| http_error(&url, e))
+        self.agent
+            .delete(&url)
+            .call()
+            .map(|_| ())
+            .map_err(|e| http_error(&url, e))
     }
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// Apply one action on one Alertmanager; the lines to print, or the reason it failed.
-fn on_alertmanager(core: &dyn Core, base: &str, req: &DrRequest, t: &Target) -> Result<Vec<String>, String> {
+fn on_alertmanager(
+    core: &dyn Core,
+    base: &str,
+    req: &DrRequest,
+    t: &Target,
+) -> Result<Vec<String>, String> {
     if !(base.starts_with("http://")) {
         return Err(format!("{base}: only http:// Alertmanager URLs are supported (reach an in-cluster Alertmanager with --context, through kubectl port-forward)"));
     }
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(t.timeout)).build();
-    let am = Am { agent, base: base.trim_end_matches('/').to_string() };
-    let version = am.get("/api/v2/status")?["versionInfo"]["version"].as_str().map(str::to_string);
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(t.timeout))
+        .build();
+    let am = Am {
+        agent,
+        base: base.trim_end_matches('/').to_string(),
+    };
+    let version = am.get("/api/v2/status")?["versionInfo"]["version"]
+        .as_str()
+        .map(str::to_string);
     let silences = match am.get("/api/v2/silences")? {
         serde_json::Value::Array(v) => v,
-        other => return Err(format!("{base}/api/v2/silences: expected a list, got {other}")),
+        other => {
+            return Err(format!(
+                "{base}/api/v2/silences: expected a list, got {other}"
+            ))
+        }
     };
-    let plan: DrResponse = core.dr(&DrRequest { silences, alertmanager_version: version, ..req.clone() })?;
+    let plan: DrResponse = core.dr(&DrRequest {
+        silences,
+        alertmanager_version: version,
+        ..req.clone()
+    })?;
     if !plan.ok {
-        return Err(plan.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("; "));
+        return Err(plan
+            .diagnostics
+            .iter()
+            .map(|d| d.render())
+            .collect::<Vec<_>>()
+            .join("; "));
     }
     let mut lines = Vec::new();
     match req.action {
         DrAction::Start => {
             for s in &plan.active {
-                lines.push(format!("  kept     {}  {}  (already active until {})", s.id, s.matchers, s.ends_at));
+                lines.push(format!(
+                    "  kept     {}  {}  (already active until {})",
+                    s.id, s.matchers, s.ends_at
+                ));
             }
             for s in &plan.create {
                 let body = serde_json::to_value(s).map_err(|e| e.to_string())?;
-                let id = am.post("/api/v2/silences", &body)?["silenceID"].as_str().unwrap_or_default().to_string();
-                let m: Vec<String> = s.matchers.iter().map(|m| format!("{}={:?}", m.name, m.value)).collect();
-                lines.push(format!("  created  {id}  {}  until {}", m.join(", "), s.ends_at));
+                let id = am.post("/api/v2/silences", &body)?["silenceID"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let m: Vec<String> = s
+                    .matchers
+                    .iter()
+                    .map(|m| format!("{}={:?}", m.name, m.value))
+                    .collect();
+                lines.push(format!(
+                    "  created  {id}  {}  until {}",
+                    m.join(", "),
+                    s.ends_at
+                ));
             }
         }
         DrAction::Status => {
@@ -202,7 +281,10 @@ fn on_alertmanager(core: &dyn Core, base: &str, req: &DrRequest, t: &Target) -> 
                 lines.push("  no DR silence".to_string());
             }
             for s in &plan.active {
-                lines.push(format!("  {:<8} {}  {}  until {}", s.state, s.id, s.matchers, s.ends_at));
+                lines.push(format!(
+                    "  {:<8} {}  {}  until {}",
+                    s.state, s.id, s.matchers, s.ends_at
+                ));
             }
         }
         DrAction::End => {
@@ -225,24 +307,41 @@ pub fn run(core: &dyn Core, definitions: Option<Source>, args: DrArgs) -> Result
         DrCommand::Status { target } => (DrAction::Status, None, target),
         DrCommand::End { target } => (DrAction::End, None, target),
     };
-    let req = DrRequest { definitions, action, duration, now_ms: now_ms(), ..Default::default() };
+    let req = DrRequest {
+        definitions,
+        action,
+        duration,
+        now_ms: now_ms(),
+        ..Default::default()
+    };
     // Refuse a bad window or bad definitions before touching any Alertmanager.
     let dry = core.dr(&req)?;
     if !dry.ok {
         for d in &dry.diagnostics {
             eprintln!("{}", d.render());
         }
-        eprintln!("dr {}: refused, no Alertmanager was changed", action_name(action));
+        eprintln!(
+            "dr {}: refused, no Alertmanager was changed",
+            action_name(action)
+        );
         return Ok(1);
     }
-    let namespace = target.namespace.clone().unwrap_or_else(|| dry.namespace.clone());
-    let mut endpoints: Vec<(String, Result<String, String>)> = target.alertmanagers.iter().map(|u| (u.clone(), Ok(u.clone()))).collect();
+    let namespace = target
+        .namespace
+        .clone()
+        .unwrap_or_else(|| dry.namespace.clone());
+    let mut endpoints: Vec<(String, Result<String, String>)> = target
+        .alertmanagers
+        .iter()
+        .map(|u| (u.clone(), Ok(u.clone())))
+        .collect();
     let mut forwards = Vec::new();
-    let contexts: Vec<Option<&str>> = if target.contexts.is_empty() && target.alertmanagers.is_empty() {
-        vec![None]
-    } else {
-        target.contexts.iter().map(|c| Some(c.as_str())).collect()
-    };
+    let contexts: Vec<Option<&str>> =
+        if target.contexts.is_empty() && target.alertmanagers.is_empty() {
+            vec![None]
+        } else {
+            target.contexts.iter().map(|c| Some(c.as_str())).collect()
+        };
     for c in contexts {
         let label = format!("context {}", c.unwrap_or("(current)"));
         match port_forward(&target, c, &namespace) {
@@ -253,13 +352,25 @@ pub fn run(core: &dyn Core, definitions: Option<Source>, args: DrArgs) -> Result
             Err(e) => endpoints.push((label, Err(e))),
         }
     }
-    let targets: Vec<String> = dry.targets.iter().map(|t| format!("{} on {}", t.alert, t.cluster)).collect();
+    let targets: Vec<String> = dry
+        .targets
+        .iter()
+        .map(|t| format!("{} on {}", t.alert, t.cluster))
+        .collect();
     if action == DrAction::Start {
-        println!("DR window of {}: muting {}", req.duration.clone().unwrap_or_default(), targets.join(", "));
+        println!(
+            "DR window of {}: muting {}",
+            req.duration.clone().unwrap_or_default(),
+            targets.join(", ")
+        );
     }
     let mut failed = 0;
     for (label, url) in &endpoints {
-        match url.as_ref().map_err(Clone::clone).and_then(|u| on_alertmanager(core, u, &req, &target)) {
+        match url
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|u| on_alertmanager(core, u, &req, &target))
+        {
             Ok(lines) => {
                 println!("{label}: ok");
                 for l in lines {
@@ -275,7 +386,11 @@ pub fn run(core: &dyn Core, definitions: Option<Source>, args: DrArgs) -> Result
     }
     drop(forwards);
     if failed > 0 {
-        eprintln!("dr {}: {failed} of {} Alertmanager(s) failed; the others are done (see above)", action_name(action), endpoints.len());
+        eprintln!(
+            "dr {}: {failed} of {} Alertmanager(s) failed; the others are done (see above)",
+            action_name(action),
+            endpoints.len()
+        );
         return Ok(2);
     }
     Ok(0)
@@ -295,7 +410,10 @@ mod tests {
 
     #[test]
     fn reads_the_port_kubectl_prints() {
-        assert_eq!(forwarded_port("Forwarding from 127.0.0.1:43567 -> 9093"), Some(43567));
+        assert_eq!(
+            forwarded_port("Forwarding from 127.0.0.1:43567 -> 9093"),
+            Some(43567)
+        );
         assert_eq!(forwarded_port("Forwarding from [::1]:43567 -> 9093"), None);
     }
 }

@@ -4,16 +4,19 @@
 //! plain data. Exit codes: 0 success, 1 problems found (diagnostics, drift), 2 could not run.
 
 mod core;
+mod docs_cmd;
+mod dr;
 #[cfg(test)]
 mod extism_tests;
-mod dr;
 mod fsio;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use luneo_obs_core::{Diagnostic, ExplainRequest, GenerateRequest, ManifestTree, Severity, Source, ValidateRequest};
+use luneo_obs_core::{
+    Diagnostic, ExplainRequest, GenerateRequest, ManifestTree, Severity, Source, ValidateRequest,
+};
 
 use crate::core::Core;
 
@@ -71,10 +74,21 @@ enum Command {
     },
     /// Show an alert: threshold, expression, for, severity, clusters, runbook.
     Explain {
-        /// Alert name, e.g. ApiLatencyHigh.
-        alert: String,
+        /// Alert name, e.g. ApiLatencyHigh (default: a table of every alert).
+        alert: Option<String>,
         #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
         output: Output,
+    },
+    /// Print the JSON Schema of the definitions format (for editor completion).
+    Schema,
+    /// Refresh the generated blocks of the runbooks and the observability page (docs/).
+    Docs {
+        /// Documentation directory (holds observability.md and runbooks/).
+        #[arg(long, default_value = "docs", value_name = "DIR")]
+        dir: PathBuf,
+        /// Write nothing; exit 1 and list the pages whose generated blocks are out of date.
+        #[arg(long)]
+        check: bool,
     },
     /// Print the plugin and core versions.
     Version,
@@ -87,8 +101,12 @@ fn read_definitions(path: &Option<PathBuf>) -> Result<Option<Source>, Fatal> {
     match path {
         None => Ok(None),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| Fatal(format!("cannot read definitions file {}: {e}", p.display())))?;
-            Ok(Some(Source { name: p.display().to_string(), text }))
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Fatal(format!("cannot read definitions file {}: {e}", p.display())))?;
+            Ok(Some(Source {
+                name: p.display().to_string(),
+                text,
+            }))
         }
     }
 }
@@ -100,27 +118,57 @@ fn print_diagnostics(diags: &[Diagnostic]) {
 }
 
 fn summary(diags: &[Diagnostic]) -> String {
-    let e = diags.iter().filter(|d| d.severity == Severity::Error).count();
-    let w = diags.iter().filter(|d| d.severity == Severity::Warning).count();
-    format!("{e} error{}, {w} warning{}", if e == 1 { "" } else { "s" }, if w == 1 { "" } else { "s" })
+    let e = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let w = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    format!(
+        "{e} error{}, {w} warning{}",
+        if e == 1 { "" } else { "s" },
+        if w == 1 { "" } else { "s" }
+    )
 }
 
-fn generate(core: &dyn Core, defs: Option<Source>, out: &Path, check: bool, time_scale: Option<u32>) -> Result<u8, Fatal> {
-    let resp = core.generate(&GenerateRequest { definitions: defs, time_scale }).map_err(Fatal)?;
+fn generate(
+    core: &dyn Core,
+    defs: Option<Source>,
+    out: &Path,
+    check: bool,
+    time_scale: Option<u32>,
+) -> Result<u8, Fatal> {
+    let resp = core
+        .generate(&GenerateRequest {
+            definitions: defs,
+            time_scale,
+        })
+        .map_err(Fatal)?;
     print_diagnostics(&resp.diagnostics);
     if !resp.ok {
-        eprintln!("generation failed ({}); {} left untouched", summary(&resp.diagnostics), out.display());
+        eprintln!(
+            "generation failed ({}); {} left untouched",
+            summary(&resp.diagnostics),
+            out.display()
+        );
         return Ok(1);
     }
     if check {
         let on_disk = if out.exists() {
-            fsio::read_tree(out).map_err(|e| Fatal(format!("cannot read {}: {e}", out.display())))?
+            fsio::read_tree(out)
+                .map_err(|e| Fatal(format!("cannot read {}: {e}", out.display())))?
         } else {
             Default::default()
         };
         let d = fsio::diff_tree(&on_disk, &resp.files);
         if d.is_empty() {
-            println!("{} is up to date ({} files)", out.display(), resp.files.len());
+            println!(
+                "{} is up to date ({} files)",
+                out.display(),
+                resp.files.len()
+            );
             return Ok(0);
         }
         for f in &d.missing {
@@ -132,21 +180,38 @@ fn generate(core: &dyn Core, defs: Option<Source>, out: &Path, check: bool, time
         for f in &d.extra {
             println!("extra:   {}/{f}", out.display());
         }
-        eprintln!("{} is out of date: run `kubectl luneo-obs generate` and commit the result", out.display());
+        eprintln!(
+            "{} is out of date: run `kubectl luneo-obs generate` and commit the result",
+            out.display()
+        );
         return Ok(1);
     }
     fsio::write_tree_atomic(out, &resp.files).map_err(Fatal)?;
     let bytes: usize = resp.files.values().map(String::len).sum();
-    println!("wrote {} files ({bytes} bytes) to {} ({})", resp.files.len(), out.display(), summary(&resp.diagnostics));
+    println!(
+        "wrote {} files ({bytes} bytes) to {} ({})",
+        resp.files.len(),
+        out.display(),
+        summary(&resp.diagnostics)
+    );
     Ok(0)
 }
 
-fn validate(core: &dyn Core, defs: Option<Source>, manifests: Option<PathBuf>, definitions_only: bool, output: Output) -> Result<u8, Fatal> {
+fn validate(
+    core: &dyn Core,
+    defs: Option<Source>,
+    manifests: Option<PathBuf>,
+    definitions_only: bool,
+    output: Output,
+) -> Result<u8, Fatal> {
     let dir = match (manifests, definitions_only) {
         (_, true) => None,
         (Some(d), _) => {
             if !d.is_dir() {
-                return Err(Fatal(format!("manifests directory {} does not exist", d.display())));
+                return Err(Fatal(format!(
+                    "manifests directory {} does not exist",
+                    d.display()
+                )));
             }
             Some(d)
         }
@@ -155,13 +220,22 @@ fn validate(core: &dyn Core, defs: Option<Source>, manifests: Option<PathBuf>, d
     let tree = match &dir {
         Some(d) => Some(ManifestTree {
             root: d.display().to_string(),
-            files: fsio::read_tree(d).map_err(|e| Fatal(format!("cannot read {}: {e}", d.display())))?,
+            files: fsio::read_tree(d)
+                .map_err(|e| Fatal(format!("cannot read {}: {e}", d.display())))?,
         }),
         None => None,
     };
-    let resp = core.validate(&ValidateRequest { definitions: defs, manifests: tree }).map_err(Fatal)?;
+    let resp = core
+        .validate(&ValidateRequest {
+            definitions: defs,
+            manifests: tree,
+        })
+        .map_err(Fatal)?;
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&resp).map_err(|e| Fatal(e.to_string()))?),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&resp).map_err(|e| Fatal(e.to_string()))?
+        ),
         Output::Human => {
             for d in &resp.diagnostics {
                 println!("{}", d.render());
@@ -170,29 +244,90 @@ fn validate(core: &dyn Core, defs: Option<Source>, manifests: Option<PathBuf>, d
                 Some(d) => format!("definitions and {}", d.display()),
                 None => "definitions".to_string(),
             };
-            println!("{}: {what}: {}", if resp.ok { "ok" } else { "FAILED" }, summary(&resp.diagnostics));
+            println!(
+                "{}: {what}: {}",
+                if resp.ok { "ok" } else { "FAILED" },
+                summary(&resp.diagnostics)
+            );
         }
     }
     Ok(if resp.ok { 0 } else { 1 })
 }
 
-fn explain(core: &dyn Core, defs: Option<Source>, alert: String, output: Output) -> Result<u8, Fatal> {
-    let resp = core.explain(&ExplainRequest { definitions: defs, alert }).map_err(Fatal)?;
+fn explain(
+    core: &dyn Core,
+    defs: Option<Source>,
+    alert: Option<String>,
+    output: Output,
+) -> Result<u8, Fatal> {
+    let resp = core
+        .explain(&ExplainRequest {
+            definitions: defs,
+            alert: alert.unwrap_or_default(),
+        })
+        .map_err(Fatal)?;
+    if resp.ok && resp.alert.is_none() {
+        if output == Output::Json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&resp.all).map_err(|e| Fatal(e.to_string()))?
+            );
+            return Ok(0);
+        }
+        println!(
+            "{:<24} {:<22} {:<6} {:<9} {:<10} DR-EXPECTED",
+            "ALERT", "THRESHOLD", "FOR", "SEVERITY", "CLUSTERS"
+        );
+        for a in &resp.all {
+            let thr = if a.threshold.is_empty() {
+                "-"
+            } else {
+                a.threshold.as_str()
+            };
+            println!(
+                "{:<24} {:<22} {:<6} {:<9} {:<10} {}",
+                a.name,
+                thr,
+                a.r#for,
+                a.severity,
+                a.clusters.join(","),
+                if a.dr_expected { "yes" } else { "no" }
+            );
+        }
+        return Ok(0);
+    }
     let Some(a) = &resp.alert else {
         print_diagnostics(&resp.diagnostics);
         return Ok(1);
     };
     if output == Output::Json {
-        println!("{}", serde_json::to_string_pretty(a).map_err(|e| Fatal(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(a).map_err(|e| Fatal(e.to_string()))?
+        );
         return Ok(0);
     }
     println!("{}  ({})", a.name, a.summary);
     println!("  slo:        {}", a.slo);
-    println!("  threshold:  {}", if a.threshold.is_empty() { "-" } else { &a.threshold });
+    println!(
+        "  threshold:  {}",
+        if a.threshold.is_empty() {
+            "-"
+        } else {
+            &a.threshold
+        }
+    );
     println!("  for:        {}", a.r#for);
     println!("  severity:   {}", a.severity);
     println!("  clusters:   {}", a.clusters.join(", "));
-    println!("  dr-expected:{}", if a.dr_expected { " yes (muted by `dr start`)" } else { " no" });
+    println!(
+        "  dr-expected:{}",
+        if a.dr_expected {
+            " yes (muted by `dr start`)"
+        } else {
+            " no"
+        }
+    );
     println!("  runbook:    {}", a.runbook_url);
     println!("  defined at: {}:{}:{}", a.file, a.line, a.column);
     for e in &a.exprs {
@@ -206,13 +341,48 @@ fn run(cli: Cli) -> Result<u8, Fatal> {
     let core = core::Extism::new();
     match cli.command {
         Command::Version => {
-            println!("kubectl-luneo_obs {} (core: {})", env!("CARGO_PKG_VERSION"), core.describe());
+            println!(
+                "kubectl-luneo_obs {} (core: {})",
+                env!("CARGO_PKG_VERSION"),
+                core.describe()
+            );
             Ok(0)
         }
-        Command::Generate { out, check, time_scale } => generate(&core, read_definitions(&cli.definitions)?, &out, check, time_scale),
-        Command::Dr(args) => dr::run(&core, read_definitions(&cli.definitions)?, args).map_err(Fatal),
-        Command::Validate { manifests, definitions_only, output } => validate(&core, read_definitions(&cli.definitions)?, manifests, definitions_only, output),
-        Command::Explain { alert, output } => explain(&core, read_definitions(&cli.definitions)?, alert, output),
+        Command::Schema => {
+            print!("{}", core.schema().map_err(Fatal)?);
+            Ok(0)
+        }
+        Command::Docs { dir, check } => {
+            docs_cmd::run(&core, read_definitions(&cli.definitions)?, &dir, check).map_err(Fatal)
+        }
+        Command::Generate {
+            out,
+            check,
+            time_scale,
+        } => generate(
+            &core,
+            read_definitions(&cli.definitions)?,
+            &out,
+            check,
+            time_scale,
+        ),
+        Command::Dr(args) => {
+            dr::run(&core, read_definitions(&cli.definitions)?, args).map_err(Fatal)
+        }
+        Command::Validate {
+            manifests,
+            definitions_only,
+            output,
+        } => validate(
+            &core,
+            read_definitions(&cli.definitions)?,
+            manifests,
+            definitions_only,
+            output,
+        ),
+        Command::Explain { alert, output } => {
+            explain(&core, read_definitions(&cli.definitions)?, alert, output)
+        }
     }
 }
 

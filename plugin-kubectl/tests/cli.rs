@@ -1,6 +1,8 @@
 //! The CLI run as a user runs it: exit codes, diagnostics for the bad-definitions corpus,
 //! `--check` drift detection, and atomicity of `generate`.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -10,11 +12,18 @@ fn bin() -> Command {
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn run(args: &[&str], cwd: &Path) -> Output {
-    bin().args(args).current_dir(cwd).output().unwrap_or_else(|e| panic!("cannot run the plugin: {e}"))
+    bin()
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the plugin: {e}"))
 }
 
 fn tmpdir(tag: &str) -> PathBuf {
@@ -33,7 +42,10 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push((p.strip_prefix(dir).unwrap_or(&p).display().to_string(), fs::read(&p).unwrap_or_default()));
+                out.push((
+                    p.strip_prefix(dir).unwrap_or(&p).display().to_string(),
+                    fs::read(&p).unwrap_or_default(),
+                ));
             }
         }
     }
@@ -89,15 +101,36 @@ fn corpus(dir: &str) -> Vec<PathBuf> {
 #[test]
 fn every_bad_definitions_file_gets_its_diagnostic_with_a_line_and_no_panic() {
     let cases = corpus("bad");
-    assert!(cases.len() >= 20, "the corpus shrank: {} cases", cases.len());
+    assert!(
+        cases.len() >= 20,
+        "the corpus shrank: {} cases",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for path in cases {
         let exp = expectation(&path);
-        let out = run(&["-f", path.to_str().unwrap_or_default(), "validate", "--definitions-only", "-o", "json"], &repo());
+        let out = run(
+            &[
+                "-f",
+                path.to_str().unwrap_or_default(),
+                "validate",
+                "--definitions-only",
+                "-o",
+                "json",
+            ],
+            &repo(),
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if out.status.code() != Some(1) {
-            failures.push(format!("{name}: exit {:?} (want 1), stderr: {}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "{name}: exit {:?} (want 1), stderr: {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
             continue;
         }
         let v: serde_json::Value = match serde_json::from_str(&stdout) {
@@ -108,15 +141,29 @@ fn every_bad_definitions_file_gets_its_diagnostic_with_a_line_and_no_panic() {
             }
         };
         let diags = v["diagnostics"].as_array().cloned().unwrap_or_default();
-        let hit = diags.iter().find(|d| d["code"] == exp.code.as_str() && d["severity"] == exp.severity);
+        let hit = diags
+            .iter()
+            .find(|d| d["code"] == exp.code.as_str() && d["severity"] == exp.severity);
         match hit {
-            None => failures.push(format!("{name}: no {} diagnostic; got {}", exp.code, serde_json::to_string(&diags).unwrap_or_default())),
+            None => failures.push(format!(
+                "{name}: no {} diagnostic; got {}",
+                exp.code,
+                serde_json::to_string(&diags).unwrap_or_default()
+            )),
             Some(d) => {
                 if d["line"].as_u64() != Some(exp.line as u64) {
-                    failures.push(format!("{name}: {} at line {} (want {})", exp.code, d["line"], exp.line));
+                    failures.push(format!(
+                        "{name}: {} at line {} (want {})",
+                        exp.code, d["line"], exp.line
+                    ));
                 }
-                if d["column"].as_u64().unwrap_or(0) == 0 || d["hint"].as_str().unwrap_or("").is_empty() || d["message"].as_str().unwrap_or("").is_empty() {
-                    failures.push(format!("{name}: diagnostic lacks column, message or hint: {d}"));
+                if d["column"].as_u64().unwrap_or(0) == 0
+                    || d["hint"].as_str().unwrap_or("").is_empty()
+                    || d["message"].as_str().unwrap_or("").is_empty()
+                {
+                    failures.push(format!(
+                        "{name}: diagnostic lacks column, message or hint: {d}"
+                    ));
                 }
                 if !d["file"].as_str().unwrap_or("").ends_with(&name) {
                     failures.push(format!("{name}: diagnostic names file {} ", d["file"]));
@@ -124,22 +171,57 @@ fn every_bad_definitions_file_gets_its_diagnostic_with_a_line_and_no_panic() {
             }
         }
     }
-    assert!(failures.is_empty(), "corpus failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "corpus failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn valid_corpus_files_pass_with_their_warnings() {
     for path in corpus("ok") {
-        let out = run(&["-f", path.to_str().unwrap_or_default(), "validate", "--definitions-only", "-o", "json"], &repo());
-        assert_eq!(out.status.code(), Some(0), "{}: {}", path.display(), String::from_utf8_lossy(&out.stdout));
+        let out = run(
+            &[
+                "-f",
+                path.to_str().unwrap_or_default(),
+                "validate",
+                "--definitions-only",
+                "-o",
+                "json",
+            ],
+            &repo(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
         let text = fs::read_to_string(&path).unwrap_or_default();
         if text.contains("# expect-warning:") {
             let exp = expectation(&path);
-            let ok = v["diagnostics"].as_array().into_iter().flatten().any(|d| d["code"] == exp.code.as_str() && d["line"].as_u64() == Some(exp.line as u64) && d["hint"].as_str().is_some_and(|h| h.contains("0.6")));
-            assert!(ok, "{}: expected {} at line {} with a hint naming the bucket 0.6: {v}", path.display(), exp.code, exp.line);
+            let ok = v["diagnostics"].as_array().into_iter().flatten().any(|d| {
+                d["code"] == exp.code.as_str()
+                    && d["line"].as_u64() == Some(exp.line as u64)
+                    && d["hint"].as_str().is_some_and(|h| h.contains("0.6"))
+            });
+            assert!(
+                ok,
+                "{}: expected {} at line {} with a hint naming the bucket 0.6: {v}",
+                path.display(),
+                exp.code,
+                exp.line
+            );
         } else {
-            assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(0), "{}: {v}", path.display());
+            assert_eq!(
+                v["diagnostics"].as_array().map(Vec::len),
+                Some(0),
+                "{}: {v}",
+                path.display()
+            );
         }
     }
 }
@@ -147,21 +229,50 @@ fn valid_corpus_files_pass_with_their_warnings() {
 #[test]
 fn human_output_names_file_line_code_and_hint() {
     let path = repo().join("tests/corpus/bad/gpu-150-percent.yaml");
-    let out = run(&["-f", path.to_str().unwrap_or_default(), "validate", "--definitions-only"], &repo());
+    let out = run(
+        &[
+            "-f",
+            path.to_str().unwrap_or_default(),
+            "validate",
+            "--definitions-only",
+        ],
+        &repo(),
+    );
     let s = String::from_utf8_lossy(&out.stdout);
     let line = expectation(&path).line;
     assert!(s.contains(&format!("gpu-150-percent.yaml:{line}:")), "{s}");
-    assert!(s.contains("error[units/threshold-range]") && s.contains("hint:") && s.contains("FAILED"), "{s}");
+    assert!(
+        s.contains("error[units/threshold-range]") && s.contains("hint:") && s.contains("FAILED"),
+        "{s}"
+    );
 }
 
 #[test]
 fn exit_codes_distinguish_clean_problems_and_could_not_run() {
     let d = tmpdir("exit");
-    assert_eq!(run(&["validate", "--definitions-only"], &d).status.code(), Some(0));
+    assert_eq!(
+        run(&["validate", "--definitions-only"], &d).status.code(),
+        Some(0)
+    );
     let bad = repo().join("tests/corpus/bad/duplicate-alert.yaml");
-    assert_eq!(run(&["-f", bad.to_str().unwrap_or_default(), "validate"], &d).status.code(), Some(1));
-    assert_eq!(run(&["-f", "/nonexistent/defs.yaml", "validate"], &d).status.code(), Some(2));
-    assert_eq!(run(&["validate", "--manifests", "/nonexistent/dir"], &d).status.code(), Some(2));
+    assert_eq!(
+        run(&["-f", bad.to_str().unwrap_or_default(), "validate"], &d)
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        run(&["-f", "/nonexistent/defs.yaml", "validate"], &d)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["validate", "--manifests", "/nonexistent/dir"], &d)
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(run(&["no-such-command"], &d).status.code(), Some(2));
     assert_eq!(run(&["explain", "NoSuchAlert"], &d).status.code(), Some(1));
     let _ = fs::remove_dir_all(&d);
@@ -171,11 +282,18 @@ fn exit_codes_distinguish_clean_problems_and_could_not_run() {
 fn usage_starts_with_kubectl_luneo_obs_and_every_command_has_help() {
     let d = tmpdir("help");
     let out = run(&["--help"], &d);
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("kubectl luneo-obs"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("kubectl luneo-obs"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     for cmd in ["generate", "validate", "explain", "version"] {
         let out = run(&[cmd, "-h"], &d);
         assert_eq!(out.status.code(), Some(0), "{cmd} -h");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: kubectl luneo-obs"), "{cmd}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: kubectl luneo-obs"),
+            "{cmd}"
+        );
     }
     let v = run(&["--version"], &d);
     assert!(String::from_utf8_lossy(&v.stdout).contains(env!("CARGO_PKG_VERSION")));
@@ -192,8 +310,14 @@ fn explain_shows_threshold_for_severity_clusters_and_runbook() {
     assert_eq!(v["for"], "5m");
     assert_eq!(v["severity"], "warning");
     assert_eq!(v["clusters"], serde_json::json!(["primary"]));
-    assert!(v["runbook_url"].as_str().unwrap_or("").ends_with("/api-latency-high.md"));
-    assert!(v["exprs"][0]["expr"].as_str().unwrap_or("").ends_with("> 0.6"));
+    assert!(v["runbook_url"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("/api-latency-high.md"));
+    assert!(v["exprs"][0]["expr"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("> 0.6"));
     let _ = fs::remove_dir_all(&d);
 }
 
@@ -229,11 +353,22 @@ fn failed_generation_leaves_an_existing_tree_byte_identical() {
         let bad = repo().join(format!("tests/corpus/bad/{case}.yaml"));
         let out = run(&["-f", bad.to_str().unwrap_or_default(), "generate"], &d);
         assert_eq!(out.status.code(), Some(1), "{case}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("left untouched"), "{case}");
-        assert_eq!(snapshot(&d.join("manifests")), before, "{case} changed the tree");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("left untouched"),
+            "{case}"
+        );
+        assert_eq!(
+            snapshot(&d.join("manifests")),
+            before,
+            "{case} changed the tree"
+        );
     }
     // No staging directories are left behind.
-    let leftovers: Vec<_> = fs::read_dir(&d).unwrap_or_else(|e| panic!("{e}")).flatten().filter(|e| e.file_name().to_string_lossy().contains("luneo-obs-")).collect();
+    let leftovers: Vec<_> = fs::read_dir(&d)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("luneo-obs-"))
+        .collect();
     assert!(leftovers.is_empty());
     let _ = fs::remove_dir_all(&d);
 }
@@ -246,7 +381,10 @@ fn generate_refuses_to_replace_a_directory_it_did_not_create() {
     let out = run(&["generate", "--out", "precious"], &d);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("refusing"));
-    assert_eq!(fs::read_to_string(d.join("precious/notes.txt")).unwrap_or_default(), "keep me");
+    assert_eq!(
+        fs::read_to_string(d.join("precious/notes.txt")).unwrap_or_default(),
+        "keep me"
+    );
     let _ = fs::remove_dir_all(&d);
 }
 

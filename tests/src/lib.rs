@@ -1,6 +1,5 @@
 //! Helpers shared by the cross-component tests and benchmarks.
 
-
 use std::path::{Path, PathBuf};
 
 pub mod live;
@@ -8,7 +7,10 @@ pub mod overlays;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// A large synthetic definitions file: the Luneo definitions with `queues` BullMQ queues
@@ -20,18 +22,25 @@ pub fn synthetic_definitions(queues: usize, routes: usize) -> String {
     let mut names = Vec::new();
     for i in 0..queues {
         let kind = if i % 2 == 0 { "ai" } else { "render" };
-        queue_list.push_str(&format!("    - name: {kind}-{i:04}\n      bullmqName: luneo-{kind}-{i:04}\n"));
+        queue_list.push_str(&format!(
+            "    - name: {kind}-{i:04}\n      bullmqName: luneo-{kind}-{i:04}\n"
+        ));
         names.push(format!("{kind}-{i:04}"));
     }
     let names = names.join(", ");
     let start = base.find("\n  queues:\n").map(|i| i + 1).unwrap_or(0);
-    let end = base.find("\n  alerts:\n").map(|i| i + 1).unwrap_or(base.len());
+    let end = base
+        .find("\n  alerts:\n")
+        .map(|i| i + 1)
+        .unwrap_or(base.len());
     let mut text = format!("{}{}{}", &base[..start], queue_list, &base[end..]);
     text = text.replace("queues: [ai, render]", &format!("queues: [{names}]"));
     let mut alerts = String::new();
     let per = 50;
     for (chunk, start) in (0..routes).step_by(per).enumerate() {
-        let list: Vec<String> = (start..(start + per).min(routes)).map(|r| format!("\"/api/v1/resource-{r:03}/{{id}}\"")).collect();
+        let list: Vec<String> = (start..(start + per).min(routes))
+            .map(|r| format!("\"/api/v1/resource-{r:03}/{{id}}\""))
+            .collect();
         alerts.push_str(&format!(
             "\n    - name: RouteLatencyHigh{chunk:02}\n      slo: apiLatency\n      quantile: 0.99\n      threshold: {{ value: 1, unit: s }}\n      routes: [{}]\n      for: 10m\n      severity: warning\n      clusters: [primary]\n      summary: A route is slower than its objective.\n",
             list.join(", ")

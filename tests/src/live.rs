@@ -35,16 +35,26 @@ pub fn spawn(name: &str, program: &str, args: &[String], log: &Path) -> Result<P
         .stderr(err)
         .spawn()
         .map_err(|e| format!("cannot start {program} ({e}): run `make setup` (apt-get install prometheus prometheus-alertmanager)"))?;
-    Ok(Proc { name: name.to_string(), child })
+    Ok(Proc {
+        name: name.to_string(),
+        child,
+    })
 }
 
 /// A free port on 127.0.0.1 (bound then released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
 }
 
 /// Poll `f` every `every` until it returns `Some`, at most `limit` (time and count bounded).
-pub fn wait_for<T>(limit: Duration, every: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+pub fn wait_for<T>(
+    limit: Duration,
+    every: Duration,
+    mut f: impl FnMut() -> Option<T>,
+) -> Option<T> {
     let start = Instant::now();
     let max_polls = (limit.as_millis() / every.as_millis().max(1)) as usize + 2;
     for _ in 0..max_polls {
@@ -60,9 +70,16 @@ pub fn wait_for<T>(limit: Duration, every: Duration, mut f: impl FnMut() -> Opti
 }
 
 /// Minimal HTTP/1.0 request (Connection: close) to 127.0.0.1; returns (status, body).
-pub fn http(method: &str, port: u16, path: &str, body: Option<&str>) -> Result<(u16, String), String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+pub fn http(
+    method: &str,
+    port: u16,
+    path: &str,
+    body: Option<&str>,
+) -> Result<(u16, String), String> {
+    let mut s =
+        TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
     let body = body.unwrap_or("");
     let req = format!(
         "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -72,8 +89,14 @@ pub fn http(method: &str, port: u16, path: &str, body: Option<&str>) -> Result<(
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").ok_or_else(|| format!("bad HTTP response: {text}"))?;
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let (head, rest) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("bad HTTP response: {text}"))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     Ok((status, rest.to_string()))
 }
 
@@ -112,7 +135,14 @@ impl Default for World {
                 q.insert((c.to_string(), n.to_string()), 0.0);
             }
         }
-        World { fast_ok: 20.0, slow_ok: 0.0, errors: 0.0, standby_api: None, queue_slope: q, gpu: 30.0 }
+        World {
+            fast_ok: 20.0,
+            slow_ok: 0.0,
+            errors: 0.0,
+            standby_api: None,
+            queue_slope: q,
+            gpu: 30.0,
+        }
     }
 }
 
@@ -126,11 +156,15 @@ struct Counters {
     last: Option<Instant>,
 }
 
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 fn histogram(out: &mut String, cluster: &str, status: &str, obs: &[(f64, f64)]) {
     let h = "http_request_duration_seconds";
-    let labels = format!("cluster=\"{cluster}\",route=\"/v1/render\",method=\"POST\",status_code=\"{status}\"");
+    let labels = format!(
+        "cluster=\"{cluster}\",route=\"/v1/render\",method=\"POST\",status_code=\"{status}\""
+    );
     for le in BUCKETS {
         let n: f64 = obs.iter().filter(|(v, _)| *v <= le).map(|(_, n)| n).sum();
         out.push_str(&format!("{h}_bucket{{{labels},le=\"{le}\"}} {n}\n"));
@@ -142,7 +176,10 @@ fn histogram(out: &mut String, cluster: &str, status: &str, obs: &[(f64, f64)]) 
 
 fn render(w: &World, c: &mut Counters) -> String {
     let now = Instant::now();
-    let dt = c.last.map(|l| now.duration_since(l).as_secs_f64()).unwrap_or(0.0);
+    let dt = c
+        .last
+        .map(|l| now.duration_since(l).as_secs_f64())
+        .unwrap_or(0.0);
     c.last = Some(now);
     c.fast_ok += w.fast_ok * dt;
     c.slow_ok += w.slow_ok * dt;
@@ -151,17 +188,30 @@ fn render(w: &World, c: &mut Counters) -> String {
         c.standby += r * dt;
     }
     let mut out = String::from("# TYPE http_request_duration_seconds histogram\n");
-    histogram(&mut out, "primary", "200", &[(0.05, c.fast_ok.floor()), (0.8, c.slow_ok.floor())]);
+    histogram(
+        &mut out,
+        "primary",
+        "200",
+        &[(0.05, c.fast_ok.floor()), (0.8, c.slow_ok.floor())],
+    );
     histogram(&mut out, "primary", "500", &[(0.05, c.errors.floor())]);
     if w.standby_api.is_some() {
         histogram(&mut out, "standby", "200", &[(0.05, c.standby.floor())]);
     }
     out.push_str("# TYPE bullmq_job_count gauge\n");
     for ((cluster, queue), slope) in &w.queue_slope {
-        let v = c.queue.entry((cluster.clone(), queue.clone())).or_insert(1000.0);
+        let v = c
+            .queue
+            .entry((cluster.clone(), queue.clone()))
+            .or_insert(1000.0);
         *v = (*v + slope * dt).max(0.0);
-        out.push_str(&format!("bullmq_job_count{{cluster=\"{cluster}\",queue=\"{queue}\",state=\"waiting\"}} {}\n", v.floor()));
-        out.push_str(&format!("bullmq_job_count{{cluster=\"{cluster}\",queue=\"{queue}\",state=\"active\"}} 4\n"));
+        out.push_str(&format!(
+            "bullmq_job_count{{cluster=\"{cluster}\",queue=\"{queue}\",state=\"waiting\"}} {}\n",
+            v.floor()
+        ));
+        out.push_str(&format!(
+            "bullmq_job_count{{cluster=\"{cluster}\",queue=\"{queue}\",state=\"active\"}} 4\n"
+        ));
     }
     out.push_str(&format!("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{{cluster=\"primary\",gpu=\"0\"}} {}\n", w.gpu));
     out
@@ -297,11 +347,23 @@ impl Receiver {
                             let Ok(mut w) = s.try_clone() else { return };
                             let mut r = BufReader::new(s);
                             for _ in 0..10_000 {
-                                let Some((path, body)) = read_request(&mut r) else { return };
-                                let kind = if path.starts_with("/pagerduty") { "pagerduty" } else { "slack" };
-                                let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+                                let Some((path, body)) = read_request(&mut r) else {
+                                    return;
+                                };
+                                let kind = if path.starts_with("/pagerduty") {
+                                    "pagerduty"
+                                } else {
+                                    "slack"
+                                };
+                                let body: serde_json::Value = serde_json::from_slice(&body)
+                                    .unwrap_or(serde_json::Value::Null);
                                 if let Ok(mut v) = lg.lock() {
-                                    v.push(Notification { at: started.elapsed(), kind: kind.to_string(), path, body });
+                                    v.push(Notification {
+                                        at: started.elapsed(),
+                                        kind: kind.to_string(),
+                                        path,
+                                        body,
+                                    });
                                 }
                                 let reply = if kind == "pagerduty" {
                                     "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 21\r\n\r\n{\"status\":\"success\"}\n"
@@ -318,7 +380,12 @@ impl Receiver {
                 }
             }
         });
-        Ok(Receiver { port, started, log, stop })
+        Ok(Receiver {
+            port,
+            started,
+            log,
+            stop,
+        })
     }
 
     pub fn all(&self) -> Vec<Notification> {
@@ -370,7 +437,11 @@ pub fn decode(n: &Notification) -> Option<Seen> {
     let title = a["title"].as_str()?;
     // "[FIRING:1] Name on cluster (severity)" / "[RESOLVED] Name on cluster (severity)"
     let (head, rest) = title.split_once("] ")?;
-    let status = if head.starts_with("[FIRING") { "firing" } else { "resolved" };
+    let status = if head.starts_with("[FIRING") {
+        "firing"
+    } else {
+        "resolved"
+    };
     let (name, rest) = rest.split_once(" on ")?;
     let (cluster, sev) = rest.split_once(" (")?;
     Some(Seen {
@@ -395,6 +466,9 @@ pub fn plugin_binary() -> Result<PathBuf, String> {
     if p.is_file() {
         Ok(p)
     } else {
-        Err(format!("{} is not built: run `cargo build -p kubectl-luneo_obs` (or `make drill`)", p.display()))
+        Err(format!(
+            "{} is not built: run `cargo build -p kubectl-luneo_obs` (or `make drill`)",
+            p.display()
+        ))
     }
 }

@@ -56,21 +56,36 @@ fn install_hint(program: &str) -> &'static str {
 pub fn run(program: &str, args: &[&str], cwd: &Path) -> Result<String, String> {
     let out = match Command::new(program).args(args).current_dir(cwd).output() {
         Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!("{program} is not installed (not found on PATH): {}", install_hint(program)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "{program} is not installed (not found on PATH): {}",
+            install_hint(program)
+        ),
         Err(e) => return Err(format!("cannot run {program}: {e}")),
     };
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if out.status.success() {
         Ok(stdout)
     } else {
-        Err(format!("`{program} {}` failed ({}):\n{stdout}\n{}", args.join(" "), out.status, String::from_utf8_lossy(&out.stderr)))
+        Err(format!(
+            "`{program} {}` failed ({}):\n{stdout}\n{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
 /// The tree `generate` produces for `defs` (`None`: the embedded Luneo definitions).
 pub fn generate(defs: Option<Source>) -> BTreeMap<String, String> {
-    let r = luneo_obs_core::api::generate(&GenerateRequest { definitions: defs, ..Default::default() });
-    assert!(r.ok, "the definitions do not generate: {:#?}", r.diagnostics);
+    let r = luneo_obs_core::api::generate(&GenerateRequest {
+        definitions: defs,
+        ..Default::default()
+    });
+    assert!(
+        r.ok,
+        "the definitions do not generate: {:#?}",
+        r.diagnostics
+    );
     r.files
 }
 
@@ -105,23 +120,36 @@ pub struct Built {
 impl Built {
     /// `{groups: [...]}` of every PrometheusRule, merged: what `promtool` reads.
     pub fn rule_file(&self) -> Value {
-        let groups: Vec<Value> = self.objects.iter().filter(|o| o["kind"] == "PrometheusRule").flat_map(|o| o["spec"]["groups"].as_array().cloned().unwrap_or_default()).collect();
+        let groups: Vec<Value> = self
+            .objects
+            .iter()
+            .filter(|o| o["kind"] == "PrometheusRule")
+            .flat_map(|o| o["spec"]["groups"].as_array().cloned().unwrap_or_default())
+            .collect();
         json!({ "groups": groups })
     }
 
     /// The cluster this overlay deploys to (the `luneo.io/cluster` label kustomize adds).
     pub fn cluster(&self) -> String {
-        self.objects.iter().find_map(|o| o["metadata"]["labels"]["luneo.io/cluster"].as_str()).unwrap_or_default().to_string()
+        self.objects
+            .iter()
+            .find_map(|o| o["metadata"]["labels"]["luneo.io/cluster"].as_str())
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Dashboards of the sidecar ConfigMaps: (ConfigMap name, parsed JSON).
     pub fn dashboards(&self) -> Vec<(String, Value)> {
         let mut out = Vec::new();
         for o in self.objects.iter().filter(|o| o["kind"] == "ConfigMap") {
-            let name = o["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            let name = o["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             for (key, text) in o["data"].as_object().into_iter().flatten() {
                 if key.ends_with(".json") {
-                    let v: Value = serde_json::from_str(text.as_str().unwrap_or_default()).unwrap_or_else(|e| panic!("{}: {name}/{key} is not JSON: {e}", self.name));
+                    let v: Value = serde_json::from_str(text.as_str().unwrap_or_default())
+                        .unwrap_or_else(|e| panic!("{}: {name}/{key} is not JSON: {e}", self.name));
                     out.push((name.clone(), v));
                 }
             }
@@ -135,7 +163,11 @@ pub fn build_overlays(dir: &Path, files: &BTreeMap<String, String>) -> Vec<Built
     write_tree(dir, files);
     let mut names: Vec<String> = files
         .keys()
-        .filter_map(|p| p.strip_prefix(&format!("{OVERLAYS}/"))?.strip_suffix("/kustomization.yaml").map(str::to_string))
+        .filter_map(|p| {
+            p.strip_prefix(&format!("{OVERLAYS}/"))?
+                .strip_suffix("/kustomization.yaml")
+                .map(str::to_string)
+        })
         .collect();
     names.sort();
     assert!(!names.is_empty(), "the tree has no overlay");
@@ -143,9 +175,18 @@ pub fn build_overlays(dir: &Path, files: &BTreeMap<String, String>) -> Vec<Built
         .into_iter()
         .map(|name| {
             let overlay = dir.join(OVERLAYS).join(&name);
-            let output = run("kubectl", &["kustomize", &overlay.display().to_string()], dir).unwrap_or_else(|e| panic!("overlay {name} does not build:\n{e}"));
+            let output = run(
+                "kubectl",
+                &["kustomize", &overlay.display().to_string()],
+                dir,
+            )
+            .unwrap_or_else(|e| panic!("overlay {name} does not build:\n{e}"));
             let objects = yaml_docs(&name, &output);
-            Built { name, output, objects }
+            Built {
+                name,
+                output,
+                objects,
+            }
         })
         .collect()
 }

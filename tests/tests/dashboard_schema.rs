@@ -29,7 +29,8 @@ fn project(dir: &Path, dashboards: &[(String, serde_json::Value)]) {
     for f in ["check.ts", "tsconfig.json"] {
         fs::copy(schema_dir().join(f), dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
     }
-    std::os::unix::fs::symlink(schema_dir().join("node_modules"), dir.join("node_modules")).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(schema_dir().join("node_modules"), dir.join("node_modules"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let gen = dir.join("generated");
     fs::create_dir_all(&gen).unwrap_or_else(|e| panic!("{e}"));
     for (name, json) in dashboards {
@@ -61,7 +62,11 @@ fn generated_dashboards_type_check_against_grafana_schema() {
     assert_eq!(dashboards.len(), 5, "2 primary + 3 secondary dashboards");
     let dir = Scratch::new("schema");
     project(dir.path(), &dashboards);
-    if let Err(e) = run(&tsc.display().to_string(), &["--noEmit", "-p", "tsconfig.json"], dir.path()) {
+    if let Err(e) = run(
+        &tsc.display().to_string(),
+        &["--noEmit", "-p", "tsconfig.json"],
+        dir.path(),
+    ) {
         panic!("the generated dashboards do not satisfy @grafana/schema:\n{e}");
     }
 }
@@ -71,23 +76,36 @@ fn generated_dashboards_type_check_against_grafana_schema() {
 #[test]
 fn the_type_check_rejects_broken_dashboards() {
     let tsc = tsc();
-    let (name, good) = built_dashboards().into_iter().next().unwrap_or_else(|| panic!("no dashboard"));
+    let (name, good) = built_dashboards()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no dashboard"));
     let cases: [(&str, fn(&mut serde_json::Value)); 4] = [
-        ("misspelt panel option", |d| d["panels"][0]["options"]["colourMode"] = "value".into()),
-        ("unknown enum value", |d| d["panels"][0]["options"]["graphMode"] = "sparkline".into()),
+        ("misspelt panel option", |d| {
+            d["panels"][0]["options"]["colourMode"] = "value".into()
+        }),
+        ("unknown enum value", |d| {
+            d["panels"][0]["options"]["graphMode"] = "sparkline".into()
+        }),
         ("missing required field", |d| {
             if let Some(o) = d["panels"][0]["options"]["reduceOptions"].as_object_mut() {
                 o.remove("calcs");
             }
         }),
-        ("variable field unknown to the schema", |d| d["templating"]["list"][1]["definition"] = "label_values(up, job)".into()),
+        ("variable field unknown to the schema", |d| {
+            d["templating"]["list"][1]["definition"] = "label_values(up, job)".into()
+        }),
     ];
     for (what, break_it) in cases {
         let mut bad = good.clone();
         break_it(&mut bad);
         let dir = Scratch::new("schema-bad");
         project(dir.path(), &[(name.clone(), bad)]);
-        let r = run(&tsc.display().to_string(), &["--noEmit", "-p", "tsconfig.json"], dir.path());
+        let r = run(
+            &tsc.display().to_string(),
+            &["--noEmit", "-p", "tsconfig.json"],
+            dir.path(),
+        );
         assert!(r.is_err(), "{what}: tsc accepted the broken dashboard");
     }
 }

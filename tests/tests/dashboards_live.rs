@@ -37,8 +37,12 @@ use luneo_obs_tests::overlays::{build_overlays, generate, run, Built, Scratch};
 use serde_json::{json, Value};
 
 const STEP: i64 = 30;
-const HTTP_LE: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
-const JOB_LE: [f64; 9] = [100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0];
+const HTTP_LE: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+const JOB_LE: [f64; 9] = [
+    100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0,
+];
 const TOLERANCE: f64 = 0.01;
 
 // ---------------------------------------------------------------------------------------
@@ -76,7 +80,10 @@ struct Cluster {
 
 /// Cumulative HTTP bucket counts per step (HTTP_LE then +Inf) for `n` requests.
 fn http_buckets(scale: f64, n: f64) -> Vec<f64> {
-    let mut v: Vec<f64> = HTTP_LE.iter().map(|le| (n * (1.0 - (-le / scale).exp())).round()).collect();
+    let mut v: Vec<f64> = HTTP_LE
+        .iter()
+        .map(|le| (n * (1.0 - (-le / scale).exp())).round())
+        .collect();
     v.push(n);
     v
 }
@@ -124,7 +131,11 @@ impl Cluster {
         self.routes.iter().map(|r| self.route_rps(r)).sum()
     }
     fn err_rps(&self) -> BTreeMap<String, f64> {
-        self.routes.iter().filter(|r| r.err_per_step > 0.0).map(|r| (r.name.clone(), r.err_per_step / STEP as f64)).collect()
+        self.routes
+            .iter()
+            .filter(|r| r.err_per_step > 0.0)
+            .map(|r| (r.name.clone(), r.err_per_step / STEP as f64))
+            .collect()
     }
     fn p95_ms(&self) -> f64 {
         let mut all = Vec::new();
@@ -134,7 +145,15 @@ impl Cluster {
         1000.0 * quantile(0.95, &HTTP_LE, &all)
     }
     fn route_p95_ms(&self) -> BTreeMap<String, f64> {
-        self.routes.iter().map(|r| (r.name.clone(), 1000.0 * quantile(0.95, &HTTP_LE, &self.route_cum(r)))).collect()
+        self.routes
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    1000.0 * quantile(0.95, &HTTP_LE, &self.route_cum(r)),
+                )
+            })
+            .collect()
     }
     fn top10(&self) -> BTreeMap<String, f64> {
         let mut v: Vec<(String, f64)> = self.route_p95_ms().into_iter().collect();
@@ -142,11 +161,17 @@ impl Cluster {
         v.into_iter().take(10).collect()
     }
     fn waiting_end(&self) -> BTreeMap<String, f64> {
-        self.queues.iter().map(|q| (q.name.clone(), q.base + q.slope * (self.steps - 1) as f64)).collect()
+        self.queues
+            .iter()
+            .map(|q| (q.name.clone(), q.base + q.slope * (self.steps - 1) as f64))
+            .collect()
     }
     fn job_p95_ms(&self) -> BTreeMap<String, f64> {
         // Two workers with the same mix: the aggregate has the same shape.
-        self.queues.iter().map(|q| (q.name.clone(), quantile(0.95, &JOB_LE, &q.durations))).collect()
+        self.queues
+            .iter()
+            .map(|q| (q.name.clone(), quantile(0.95, &JOB_LE, &q.durations)))
+            .collect()
     }
 }
 
@@ -169,7 +194,14 @@ fn world(queue_names: &[String]) -> Vec<Cluster> {
         })
         .collect();
     let primary_queues = vec![
-        Queue { name: queue_names[0].clone(), base: 100.0, slope: 1.0, failed_per_step: 2.0, failed_reset_at: None, durations: vec![1.0, 4.0, 10.0, 20.0, 35.0, 38.0, 40.0, 40.0, 40.0, 40.0] },
+        Queue {
+            name: queue_names[0].clone(),
+            base: 100.0,
+            slope: 1.0,
+            failed_per_step: 2.0,
+            failed_reset_at: None,
+            durations: vec![1.0, 4.0, 10.0, 20.0, 35.0, 38.0, 40.0, 40.0, 40.0, 40.0],
+        },
         Queue {
             name: queue_names[1].clone(),
             base: 2000.0,
@@ -180,18 +212,50 @@ fn world(queue_names: &[String]) -> Vec<Cluster> {
         },
     ];
     let standby_queues = vec![
-        Queue { name: queue_names[0].clone(), base: 3.0, slope: 0.0, failed_per_step: 0.0, failed_reset_at: None, durations: vec![0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0] },
-        Queue { name: queue_names[1].clone(), base: 0.0, slope: 0.0, failed_per_step: 0.0, failed_reset_at: None, durations: vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0] },
+        Queue {
+            name: queue_names[0].clone(),
+            base: 3.0,
+            slope: 0.0,
+            failed_per_step: 0.0,
+            failed_reset_at: None,
+            durations: vec![0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0],
+        },
+        Queue {
+            name: queue_names[1].clone(),
+            base: 0.0,
+            slope: 0.0,
+            failed_per_step: 0.0,
+            failed_reset_at: None,
+            durations: vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+        },
     ];
     vec![
-        Cluster { name: "primary".into(), steps: primary_steps, routes, queues: primary_queues, gpus: vec![95.0, 91.0, 88.0, 70.0] },
+        Cluster {
+            name: "primary".into(),
+            steps: primary_steps,
+            routes,
+            queues: primary_queues,
+            gpus: vec![95.0, 91.0, 88.0, 70.0],
+        },
         Cluster {
             name: "standby".into(),
             steps: standby_steps,
             // Health checks, and traffic that should not be there (with a few 5xx).
             routes: vec![
-                Route { name: "/healthz".into(), scale: 0.004, ok_per_step: 6.0, err_per_step: 0.0, reset_at: None },
-                Route { name: "/api/v1/r00".into(), scale: 0.2, ok_per_step: 30.0, err_per_step: 3.0, reset_at: Some(standby_steps / 2) },
+                Route {
+                    name: "/healthz".into(),
+                    scale: 0.004,
+                    ok_per_step: 6.0,
+                    err_per_step: 0.0,
+                    reset_at: None,
+                },
+                Route {
+                    name: "/api/v1/r00".into(),
+                    scale: 0.2,
+                    ok_per_step: 30.0,
+                    err_per_step: 3.0,
+                    reset_at: Some(standby_steps / 2),
+                },
             ],
             queues: standby_queues,
             gpus: vec![0.0],
@@ -212,16 +276,21 @@ fn fmt_le(le: f64) -> String {
 }
 
 /// The OpenMetrics backfill file: every series, all its samples in time order.
-fn openmetrics(clusters: &[Cluster], t_end: i64, out: &mut impl std::io::Write) -> std::io::Result<()> {
+fn openmetrics(
+    clusters: &[Cluster],
+    t_end: i64,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     for c in clusters {
         let t0 = t_end - (c.steps - 1) * STEP;
-        let mut series = |name: &str, labels: &str, f: &dyn Fn(i64) -> f64| -> std::io::Result<()> {
-            let mut buf = String::new();
-            for k in 0..c.steps {
-                let _ = writeln!(buf, "{name}{{{labels}}} {} {}", f(k), t0 + k * STEP);
-            }
-            out.write_all(buf.as_bytes())
-        };
+        let mut series =
+            |name: &str, labels: &str, f: &dyn Fn(i64) -> f64| -> std::io::Result<()> {
+                let mut buf = String::new();
+                for k in 0..c.steps {
+                    let _ = writeln!(buf, "{name}{{{labels}}} {} {}", f(k), t0 + k * STEP);
+                }
+                out.write_all(buf.as_bytes())
+            };
         let h = "http_request_duration_seconds";
         for r in &c.routes {
             for (status, n) in [("200", r.ok_per_step), ("503", r.err_per_step)] {
@@ -231,27 +300,67 @@ fn openmetrics(clusters: &[Cluster], t_end: i64, out: &mut impl std::io::Write) 
                 let base = format!("job=\"luneo-api\",instance=\"api-0\",cluster=\"{}\",route=\"{}\",method=\"GET\",status_code=\"{status}\"", c.name, r.name);
                 let cum = http_buckets(r.scale, n);
                 for (i, b) in cum.iter().enumerate() {
-                    let le = if i < HTTP_LE.len() { fmt_le(HTTP_LE[i]) } else { "+Inf".into() };
-                    series(&format!("{h}_bucket"), &format!("{base},le=\"{le}\""), &|k| counter(k, *b, r.reset_at))?;
+                    let le = if i < HTTP_LE.len() {
+                        fmt_le(HTTP_LE[i])
+                    } else {
+                        "+Inf".into()
+                    };
+                    series(
+                        &format!("{h}_bucket"),
+                        &format!("{base},le=\"{le}\""),
+                        &|k| counter(k, *b, r.reset_at),
+                    )?;
                 }
                 series(&format!("{h}_count"), &base, &|k| counter(k, n, r.reset_at))?;
-                series(&format!("{h}_sum"), &base, &|k| counter(k, n * r.scale, r.reset_at))?;
+                series(&format!("{h}_sum"), &base, &|k| {
+                    counter(k, n * r.scale, r.reset_at)
+                })?;
             }
         }
         for q in &c.queues {
             for worker in ["worker-0", "worker-1"] {
-                let base = format!("cluster=\"{}\",instance=\"{worker}\",queue=\"{}\"", c.name, q.name);
-                for (state, v) in [("active", 4.0), ("completed", 50.0), ("delayed", 2.0), ("failed", 7.0), ("prioritized", 0.0), ("waiting-children", 0.0)] {
-                    series("bullmq_job_count", &format!("{base},state=\"{state}\""), &|_| v)?;
+                let base = format!(
+                    "cluster=\"{}\",instance=\"{worker}\",queue=\"{}\"",
+                    c.name, q.name
+                );
+                for (state, v) in [
+                    ("active", 4.0),
+                    ("completed", 50.0),
+                    ("delayed", 2.0),
+                    ("failed", 7.0),
+                    ("prioritized", 0.0),
+                    ("waiting-children", 0.0),
+                ] {
+                    series(
+                        "bullmq_job_count",
+                        &format!("{base},state=\"{state}\""),
+                        &|_| v,
+                    )?;
                 }
-                series("bullmq_job_count", &format!("{base},state=\"waiting\""), &|k| q.base + q.slope * k as f64)?;
-                series("bullmq_job_failed_total", &base, &|k| counter(k, q.failed_per_step, q.failed_reset_at))?;
+                series(
+                    "bullmq_job_count",
+                    &format!("{base},state=\"waiting\""),
+                    &|k| q.base + q.slope * k as f64,
+                )?;
+                series("bullmq_job_failed_total", &base, &|k| {
+                    counter(k, q.failed_per_step, q.failed_reset_at)
+                })?;
                 for (i, b) in q.durations.iter().enumerate() {
-                    let le = if i < JOB_LE.len() { fmt_le(JOB_LE[i]) } else { "+Inf".into() };
-                    series("bullmq_job_duration_milliseconds_bucket", &format!("{base},le=\"{le}\""), &|k| counter(k, *b, None))?;
+                    let le = if i < JOB_LE.len() {
+                        fmt_le(JOB_LE[i])
+                    } else {
+                        "+Inf".into()
+                    };
+                    series(
+                        "bullmq_job_duration_milliseconds_bucket",
+                        &format!("{base},le=\"{le}\""),
+                        &|k| counter(k, *b, None),
+                    )?;
                 }
                 let n = q.durations[q.durations.len() - 1];
-                series("bullmq_job_duration_milliseconds_count", &base, &|k| counter(k, n, None))?;
+                series("bullmq_job_duration_milliseconds_count", &base, &|k| {
+                    counter(k, n, None)
+                })?;
             }
         }
         for (i, u) in c.gpus.iter().enumerate() {
@@ -274,7 +383,14 @@ fn start_prometheus(dir: &Path, data: &Path, rule_files: &[String], tag: &str) -
     let port = free_port();
     let cfg = dir.join(format!("prometheus-{tag}.yml"));
     let rules: Vec<String> = rule_files.iter().map(|f| format!("  - {f}\n")).collect();
-    let text = format!("global:\n  scrape_interval: 30s\n  evaluation_interval: 5s\nrule_files:\n{}", if rules.is_empty() { "  []\n".to_string() } else { rules.concat() });
+    let text = format!(
+        "global:\n  scrape_interval: 30s\n  evaluation_interval: 5s\nrule_files:\n{}",
+        if rules.is_empty() {
+            "  []\n".to_string()
+        } else {
+            rules.concat()
+        }
+    );
     fs::write(&cfg, text).unwrap_or_else(|e| panic!("{e}"));
     let args = vec![
         format!("--config.file={}", cfg.display()),
@@ -283,9 +399,17 @@ fn start_prometheus(dir: &Path, data: &Path, rule_files: &[String], tag: &str) -
         "--storage.tsdb.retention.time=30d".into(),
         "--log.level=warn".into(),
     ];
-    let proc = spawn(&format!("prometheus-{tag}"), "prometheus", &args, &dir.join(format!("prometheus-{tag}.log"))).unwrap_or_else(|e| panic!("{e}"));
+    let proc = spawn(
+        &format!("prometheus-{tag}"),
+        "prometheus",
+        &args,
+        &dir.join(format!("prometheus-{tag}.log")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let ready = wait_for(Duration::from_secs(60), Duration::from_millis(200), || {
-        luneo_obs_tests::live::http("GET", port, "/-/ready", None).ok().filter(|(c, _)| *c == 200)
+        luneo_obs_tests::live::http("GET", port, "/-/ready", None)
+            .ok()
+            .filter(|(c, _)| *c == 200)
     });
     if ready.is_none() {
         let log = fs::read_to_string(dir.join(format!("prometheus-{tag}.log"))).unwrap_or_default();
@@ -307,14 +431,21 @@ fn enc(s: &str) -> String {
 }
 
 fn query_range(p: &Prom, expr: &str, start: i64, end: i64, step: i64) -> Value {
-    let path = format!("/api/v1/query_range?query={}&start={start}&end={end}&step={step}", enc(expr));
+    let path = format!(
+        "/api/v1/query_range?query={}&start={start}&end={end}&step={step}",
+        enc(expr)
+    );
     let v = get_json(p.port, &path).unwrap_or_else(|e| panic!("query_range `{expr}`: {e}"));
     assert_eq!(v["status"], "success", "{expr}: {v}");
     v["data"]["result"].clone()
 }
 
 fn query(p: &Prom, expr: &str, time: i64) -> Value {
-    let v = get_json(p.port, &format!("/api/v1/query?query={}&time={time}", enc(expr))).unwrap_or_else(|e| panic!("query `{expr}`: {e}"));
+    let v = get_json(
+        p.port,
+        &format!("/api/v1/query?query={}&time={time}", enc(expr)),
+    )
+    .unwrap_or_else(|e| panic!("query `{expr}`: {e}"));
     assert_eq!(v["status"], "success", "{expr}: {v}");
     v["data"]["result"].clone()
 }
@@ -344,19 +475,32 @@ fn identifiers(expr: &str) -> BTreeSet<String> {
 
 /// Backfill the recording rules of `rule_files`, level by level; returns the final
 /// Prometheus, loaded with the rule files as they are.
-fn backfill_rules(dir: &Path, data: &Path, files: &BTreeMap<String, Value>, start: i64, end: i64) -> Prom {
+fn backfill_rules(
+    dir: &Path,
+    data: &Path,
+    files: &BTreeMap<String, Value>,
+    start: i64,
+    end: i64,
+) -> Prom {
     // record name -> (cluster file, group name, rule)
     let mut recs: Vec<(String, String, Value)> = Vec::new();
     for (file, v) in files {
         for g in v["groups"].as_array().into_iter().flatten() {
             for r in g["rules"].as_array().into_iter().flatten() {
                 if r["record"].is_string() {
-                    recs.push((file.clone(), g["name"].as_str().unwrap_or_default().to_string(), r.clone()));
+                    recs.push((
+                        file.clone(),
+                        g["name"].as_str().unwrap_or_default().to_string(),
+                        r.clone(),
+                    ));
                 }
             }
         }
     }
-    let names: BTreeSet<String> = recs.iter().map(|(_, _, r)| r["record"].as_str().unwrap_or_default().to_string()).collect();
+    let names: BTreeSet<String> = recs
+        .iter()
+        .map(|(_, _, r)| r["record"].as_str().unwrap_or_default().to_string())
+        .collect();
     let mut level: BTreeMap<usize, usize> = BTreeMap::new(); // index in recs -> level
     for _ in 0..recs.len() + 1 {
         for (i, (_, _, r)) in recs.iter().enumerate() {
@@ -364,7 +508,9 @@ fn backfill_rules(dir: &Path, data: &Path, files: &BTreeMap<String, Value>, star
             let lv = recs
                 .iter()
                 .enumerate()
-                .filter(|(j, (_, _, o))| *j != i && deps.contains(o["record"].as_str().unwrap_or_default()))
+                .filter(|(j, (_, _, o))| {
+                    *j != i && deps.contains(o["record"].as_str().unwrap_or_default())
+                })
                 .map(|(j, _)| level.get(&j).copied().unwrap_or(usize::MAX / 2))
                 .max()
                 .map(|m| m + 1)
@@ -373,7 +519,10 @@ fn backfill_rules(dir: &Path, data: &Path, files: &BTreeMap<String, Value>, star
         }
     }
     let max_level = level.values().copied().max().unwrap_or(0);
-    assert!(max_level < 5, "recording rules form a cycle or a very deep chain: {level:?}");
+    assert!(
+        max_level < 5,
+        "recording rules form a cycle or a very deep chain: {level:?}"
+    );
     assert!(names.iter().all(|n| !n.is_empty()));
     let mut prom = start_prometheus(dir, data, &[], "raw");
     for lv in 0..=max_level {
@@ -385,12 +534,30 @@ fn backfill_rules(dir: &Path, data: &Path, files: &BTreeMap<String, Value>, star
         }
         let doc = json!({"groups": groups.into_iter().map(|(name, rules)| json!({"name": name, "interval": "30s", "rules": rules})).collect::<Vec<_>>()});
         let f = format!("level-{lv}.rules.yaml");
-        fs::write(dir.join(&f), yaml_serde::to_string(&doc).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(
+            dir.join(&f),
+            yaml_serde::to_string(&doc).unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let out = dir.join(format!("blocks-{lv}"));
         let url = format!("--url=http://127.0.0.1:{}", prom.port);
         run(
             "promtool",
-            &["tsdb", "create-blocks-from", "rules", "--start", &start.to_string(), "--end", &end.to_string(), &url, "--output-dir", &out.display().to_string(), "--eval-interval=30s", "-q", &f],
+            &[
+                "tsdb",
+                "create-blocks-from",
+                "rules",
+                "--start",
+                &start.to_string(),
+                "--end",
+                &end.to_string(),
+                &url,
+                "--output-dir",
+                &out.display().to_string(),
+                "--eval-interval=30s",
+                "-q",
+                &f,
+            ],
             dir,
         )
         .unwrap_or_else(|e| panic!("backfilling recording rules (level {lv}): {e}"));
@@ -405,7 +572,11 @@ fn backfill_rules(dir: &Path, data: &Path, files: &BTreeMap<String, Value>, star
             }
         }
         assert!(moved > 0, "level {lv}: promtool produced no block");
-        let rule_files: Vec<String> = if lv == max_level { files.keys().cloned().collect() } else { Vec::new() };
+        let rule_files: Vec<String> = if lv == max_level {
+            files.keys().cloned().collect()
+        } else {
+            Vec::new()
+        };
         prom = start_prometheus(dir, data, &rule_files, &format!("level-{lv}"));
     }
     prom
@@ -433,7 +604,9 @@ fn substitute(expr: &str, vars: &BTreeMap<String, String>) -> String {
     let mut s = expr.to_string();
     for n in names {
         let v = &vars[n];
-        s = s.replace(&format!("${{{n}}}"), v).replace(&format!("${n}"), v);
+        s = s
+            .replace(&format!("${{{n}}}"), v)
+            .replace(&format!("${n}"), v);
     }
     assert!(!s.contains('$'), "unsubstituted variable left in `{s}`");
     s
@@ -448,17 +621,38 @@ fn dashboard_vars(d: &Value) -> BTreeMap<String, String> {
             continue;
         }
         let cur = &v["current"]["value"];
-        let all = cur == "$__all" || cur.as_array().is_some_and(|a| a.iter().any(|x| x == "$__all"));
-        let value = if all { v["allValue"].as_str().unwrap_or_else(|| panic!("{name}: All without allValue")).to_string() } else { cur.as_str().unwrap_or_default().to_string() };
+        let all = cur == "$__all"
+            || cur
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == "$__all"));
+        let value = if all {
+            v["allValue"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: All without allValue"))
+                .to_string()
+        } else {
+            cur.as_str().unwrap_or_default().to_string()
+        };
         vars.insert(name, value);
     }
     vars
 }
 
 fn last_value(series: &Value) -> (i64, f64) {
-    let vals = series["values"].as_array().unwrap_or_else(|| panic!("no values: {series}"));
-    let last = vals.last().unwrap_or_else(|| panic!("empty series {series}"));
-    (last[0].as_f64().unwrap_or_default() as i64, last[1].as_str().unwrap_or_default().parse().unwrap_or(f64::NAN))
+    let vals = series["values"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no values: {series}"));
+    let last = vals
+        .last()
+        .unwrap_or_else(|| panic!("empty series {series}"));
+    (
+        last[0].as_f64().unwrap_or_default() as i64,
+        last[1]
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or(f64::NAN),
+    )
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -470,20 +664,40 @@ enum Expect {
     /// Exactly one series; its last value; `steady`: every value of the range too.
     One { value: f64, steady: bool },
     /// One series per value of `label`, exactly these, with these last values.
-    PerLabel { label: &'static str, values: BTreeMap<String, f64>, steady: bool },
+    PerLabel {
+        label: &'static str,
+        values: BTreeMap<String, f64>,
+        steady: bool,
+    },
 }
 
 fn expectations(c: &Cluster) -> BTreeMap<&'static str, Expect> {
     let waiting = c.waiting_end();
     let total_waiting: f64 = waiting.values().sum();
     let max_waiting = waiting.values().copied().fold(f64::MIN, f64::max);
-    let growth: BTreeMap<String, f64> = c.queues.iter().map(|q| (q.name.clone(), q.slope * 60.0 / STEP as f64)).collect();
-    let failed_min: BTreeMap<String, f64> = c.queues.iter().map(|q| (q.name.clone(), q.failed_per_step * 60.0 / STEP as f64)).collect();
-    let failed_15m: f64 = c.queues.iter().map(|q| q.failed_per_step * 900.0 / STEP as f64).sum();
+    let growth: BTreeMap<String, f64> = c
+        .queues
+        .iter()
+        .map(|q| (q.name.clone(), q.slope * 60.0 / STEP as f64))
+        .collect();
+    let failed_min: BTreeMap<String, f64> = c
+        .queues
+        .iter()
+        .map(|q| (q.name.clone(), q.failed_per_step * 60.0 / STEP as f64))
+        .collect();
+    let failed_15m: f64 = c
+        .queues
+        .iter()
+        .map(|q| q.failed_per_step * 900.0 / STEP as f64)
+        .sum();
     let err = c.err_rps();
     let err_total: f64 = err.values().sum();
     let gpu = c.gpus.iter().sum::<f64>() / c.gpus.len() as f64;
-    let rps: BTreeMap<String, f64> = c.routes.iter().map(|r| (r.name.clone(), c.route_rps(r))).collect();
+    let rps: BTreeMap<String, f64> = c
+        .routes
+        .iter()
+        .map(|r| (r.name.clone(), c.route_rps(r)))
+        .collect();
     let one = |value: f64, steady: bool| Expect::One { value, steady };
     let mut m = BTreeMap::new();
     // luneo-api
@@ -493,22 +707,74 @@ fn expectations(c: &Cluster) -> BTreeMap<&'static str, Expect> {
     m.insert("Throughput", one(c.total_rps(), true));
     m.insert("Throughput over time", one(c.total_rps(), true));
     m.insert("5xx per second", one(err_total, true));
-    m.insert("5xx responses per route", Expect::PerLabel { label: "route", values: err, steady: true });
-    m.insert("Requests per second by route", Expect::PerLabel { label: "route", values: rps, steady: true });
-    m.insert("Top 10 routes by P95 latency", Expect::PerLabel { label: "route", values: c.top10(), steady: false });
+    m.insert(
+        "5xx responses per route",
+        Expect::PerLabel {
+            label: "route",
+            values: err,
+            steady: true,
+        },
+    );
+    m.insert(
+        "Requests per second by route",
+        Expect::PerLabel {
+            label: "route",
+            values: rps,
+            steady: true,
+        },
+    );
+    m.insert(
+        "Top 10 routes by P95 latency",
+        Expect::PerLabel {
+            label: "route",
+            values: c.top10(),
+            steady: false,
+        },
+    );
     // luneo-queues
     m.insert("Jobs waiting", one(total_waiting, false));
     m.insert("Failed jobs (last 15 min)", one(failed_15m, true));
     m.insert("Average GPU utilisation", one(gpu, true));
     m.insert("GPU utilisation over time", one(gpu, true));
     m.insert("Busiest queue backlog", one(max_waiting, false));
-    m.insert("Jobs waiting per queue", Expect::PerLabel { label: "queue", values: waiting, steady: false });
-    m.insert("Backlog growth per queue (jobs/min)", Expect::PerLabel { label: "queue", values: growth.clone(), steady: true });
-    m.insert("P95 processing latency per queue", Expect::PerLabel { label: "queue", values: c.job_p95_ms(), steady: true });
-    m.insert("Job failures per queue (per min)", Expect::PerLabel { label: "queue", values: failed_min, steady: true });
+    m.insert(
+        "Jobs waiting per queue",
+        Expect::PerLabel {
+            label: "queue",
+            values: waiting,
+            steady: false,
+        },
+    );
+    m.insert(
+        "Backlog growth per queue (jobs/min)",
+        Expect::PerLabel {
+            label: "queue",
+            values: growth.clone(),
+            steady: true,
+        },
+    );
+    m.insert(
+        "P95 processing latency per queue",
+        Expect::PerLabel {
+            label: "queue",
+            values: c.job_p95_ms(),
+            steady: true,
+        },
+    );
+    m.insert(
+        "Job failures per queue (per min)",
+        Expect::PerLabel {
+            label: "queue",
+            values: failed_min,
+            steady: true,
+        },
+    );
     // luneo-standby
     m.insert("Requests per second", one(c.total_rps(), true));
-    m.insert("Fastest backlog growth (jobs/min)", one(growth.values().copied().fold(f64::MIN, f64::max), true));
+    m.insert(
+        "Fastest backlog growth (jobs/min)",
+        one(growth.values().copied().fold(f64::MIN, f64::max), true),
+    );
     m
 }
 
@@ -517,8 +783,16 @@ fn expectations(c: &Cluster) -> BTreeMap<&'static str, Expect> {
 /// series per queue of the alert (the panel makes one tile per series).
 fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_id: &str) -> Expect {
     use luneo_obs_core::model::SloKind;
-    let alert = defs.spec.alerts.iter().find(|a| a.name == ref_id).unwrap_or_else(|| panic!("SLO health target {ref_id}: no such alert"));
-    let one = |value: f64| Expect::One { value, steady: true };
+    let alert = defs
+        .spec
+        .alerts
+        .iter()
+        .find(|a| a.name == ref_id)
+        .unwrap_or_else(|| panic!("SLO health target {ref_id}: no such alert"));
+    let one = |value: f64| Expect::One {
+        value,
+        steady: true,
+    };
     match alert.slo {
         // The HTTP histogram is in seconds.
         SloKind::ApiLatency => one(c.p95_ms() / 1000.0),
@@ -527,10 +801,29 @@ fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_i
         SloKind::GpuUtilisation => one(c.gpus.iter().sum::<f64>() / c.gpus.len() as f64),
         SloKind::QueueBacklogGrowth => {
             let names = alert.queues.as_deref().unwrap_or_default();
-            let bullmq: Vec<&str> = defs.spec.queues.iter().filter(|x| names.contains(&x.name)).map(|x| x.bullmq_name.as_str()).collect();
-            let values: BTreeMap<String, f64> = c.queues.iter().filter(|x| bullmq.contains(&x.name.as_str())).map(|x| (x.name.clone(), x.slope * 60.0 / STEP as f64)).collect();
-            assert_eq!(values.len(), names.len(), "{ref_id}: every queue of the alert is in the data");
-            Expect::PerLabel { label: "queue", values, steady: true }
+            let bullmq: Vec<&str> = defs
+                .spec
+                .queues
+                .iter()
+                .filter(|x| names.contains(&x.name))
+                .map(|x| x.bullmq_name.as_str())
+                .collect();
+            let values: BTreeMap<String, f64> = c
+                .queues
+                .iter()
+                .filter(|x| bullmq.contains(&x.name.as_str()))
+                .map(|x| (x.name.clone(), x.slope * 60.0 / STEP as f64))
+                .collect();
+            assert_eq!(
+                values.len(),
+                names.len(),
+                "{ref_id}: every queue of the alert is in the data"
+            );
+            Expect::PerLabel {
+                label: "queue",
+                values,
+                steady: true,
+            }
         }
         SloKind::Custom => panic!("{ref_id}: no expectation for custom alerts"),
     }
@@ -538,35 +831,87 @@ fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_i
 
 /// Check one answer (a matrix or a vector) against `e`; `what` names the panel target.
 fn check(what: &str, result: &Value, e: &Expect, instant: bool) {
-    let series = result.as_array().unwrap_or_else(|| panic!("{what}: no result array"));
-    let last = |s: &Value| if instant { s["value"][1].as_str().unwrap_or_default().parse::<f64>().unwrap_or(f64::NAN) } else { last_value(s).1 };
+    let series = result
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no result array"));
+    let last = |s: &Value| {
+        if instant {
+            s["value"][1]
+                .as_str()
+                .unwrap_or_default()
+                .parse::<f64>()
+                .unwrap_or(f64::NAN)
+        } else {
+            last_value(s).1
+        }
+    };
     let steady_ok = |s: &Value, want: f64| {
         instant
             || s["values"].as_array().into_iter().flatten().all(|p| {
-                let v: f64 = p[1].as_str().unwrap_or_default().parse().unwrap_or(f64::NAN);
+                let v: f64 = p[1]
+                    .as_str()
+                    .unwrap_or_default()
+                    .parse()
+                    .unwrap_or(f64::NAN);
                 close(v, want)
             })
     };
     match e {
         Expect::One { value, steady } => {
-            assert_eq!(series.len(), 1, "{what}: expected one series, got {}: {result}", series.len());
+            assert_eq!(
+                series.len(),
+                1,
+                "{what}: expected one series, got {}: {result}",
+                series.len()
+            );
             let v = last(&series[0]);
             assert!(close(v, *value), "{what}: last value {v}, expected {value}");
             if *steady {
-                assert!(steady_ok(&series[0], *value), "{what}: not steady at {value} over the range (counter reset mishandled?): {}", series[0]);
+                assert!(
+                    steady_ok(&series[0], *value),
+                    "{what}: not steady at {value} over the range (counter reset mishandled?): {}",
+                    series[0]
+                );
             }
         }
-        Expect::PerLabel { label, values, steady } => {
-            let got: BTreeMap<String, &Value> = series.iter().map(|s| (s["metric"][*label].as_str().unwrap_or_else(|| panic!("{what}: a series without `{label}`: {s}")).to_string(), s)).collect();
-            assert_eq!(got.len(), series.len(), "{what}: two series share a {label}");
+        Expect::PerLabel {
+            label,
+            values,
+            steady,
+        } => {
+            let got: BTreeMap<String, &Value> = series
+                .iter()
+                .map(|s| {
+                    (
+                        s["metric"][*label]
+                            .as_str()
+                            .unwrap_or_else(|| panic!("{what}: a series without `{label}`: {s}"))
+                            .to_string(),
+                        s,
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got.len(),
+                series.len(),
+                "{what}: two series share a {label}"
+            );
             let keys: BTreeSet<&String> = got.keys().collect();
             let want: BTreeSet<&String> = values.keys().collect();
             assert_eq!(keys, want, "{what}: one series per {label}");
             for (k, s) in &got {
                 let v = last(s);
-                assert!(close(v, values[k]), "{what}: {label}={k}: last value {v}, expected {}", values[k]);
+                assert!(
+                    close(v, values[k]),
+                    "{what}: {label}={k}: last value {v}, expected {}",
+                    values[k]
+                );
                 if *steady {
-                    assert!(steady_ok(s, values[k]), "{what}: {label}={k} not steady at {}: {s}", values[k]);
+                    assert!(
+                        steady_ok(s, values[k]),
+                        "{what}: {label}={k} not steady at {}: {s}",
+                        values[k]
+                    );
                 }
             }
         }
@@ -574,14 +919,27 @@ fn check(what: &str, result: &Value, e: &Expect, instant: bool) {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 #[test]
 fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
-    let defs = luneo_obs_core::load::load_embedded().unwrap_or_else(|d| panic!("{d:?}")).defs;
-    assert_eq!(defs.spec.metrics.scrape_interval, "30s", "the synthetic history is 30 s apart, like the scrape interval");
-    let queue_names: Vec<String> = defs.spec.queues.iter().map(|q| q.bullmq_name.clone()).collect();
+    let defs = luneo_obs_core::load::load_embedded()
+        .unwrap_or_else(|d| panic!("{d:?}"))
+        .defs;
+    assert_eq!(
+        defs.spec.metrics.scrape_interval, "30s",
+        "the synthetic history is 30 s apart, like the scrape interval"
+    );
+    let queue_names: Vec<String> = defs
+        .spec
+        .queues
+        .iter()
+        .map(|q| q.bullmq_name.clone())
+        .collect();
     let dir = Scratch::new("dashboards-live");
     let data = dir.path().join("data");
     let t_end = now() / 60 * 60 - 60;
@@ -595,7 +953,19 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
         openmetrics(&clusters, t_end, &mut w).unwrap_or_else(|e| panic!("{e}"));
         w.flush().unwrap_or_else(|e| panic!("{e}"));
     }
-    run("promtool", &["tsdb", "create-blocks-from", "openmetrics", "-q", &om.display().to_string(), &data.display().to_string()], dir.path()).unwrap_or_else(|e| panic!("backfill: {e}"));
+    run(
+        "promtool",
+        &[
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "-q",
+            &om.display().to_string(),
+            &data.display().to_string(),
+        ],
+        dir.path(),
+    )
+    .unwrap_or_else(|e| panic!("backfill: {e}"));
     fs::remove_file(&om).unwrap_or_else(|e| panic!("{e}"));
 
     // 2. The overlays as kustomize builds them; their rules, backfilled.
@@ -604,21 +974,39 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
     let mut rule_files = BTreeMap::new();
     for b in &built {
         let f = format!("{}.rules.yaml", b.cluster());
-        fs::write(dir.path().join(&f), yaml_serde::to_string(&b.rule_file()).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(
+            dir.path().join(&f),
+            yaml_serde::to_string(&b.rule_file()).unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         rule_files.insert(f, b.rule_file());
     }
-    let oldest = clusters.iter().map(|c| t_end - (c.steps - 1) * STEP).min().unwrap_or(t_end);
+    let oldest = clusters
+        .iter()
+        .map(|c| t_end - (c.steps - 1) * STEP)
+        .min()
+        .unwrap_or(t_end);
     let prom = backfill_rules(dir.path(), &data, &rule_files, oldest + 600, t_end);
 
     // 3. The generated rules load and evaluate in the final Prometheus.
     let healthy = wait_for(Duration::from_secs(30), Duration::from_millis(500), || {
         let v = get_json(prom.port, "/api/v1/rules").ok()?;
         let groups = v["data"]["groups"].as_array()?.clone();
-        let rules: Vec<Value> = groups.iter().flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default()).collect();
+        let rules: Vec<Value> = groups
+            .iter()
+            .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
+            .collect();
         (!groups.is_empty() && rules.iter().all(|r| r["health"] == "ok")).then_some(groups.len())
     });
-    let expected_groups: usize = rule_files.values().map(|v| v["groups"].as_array().map(Vec::len).unwrap_or(0)).sum();
-    assert_eq!(healthy, Some(expected_groups), "the generated rule groups must load and evaluate without error");
+    let expected_groups: usize = rule_files
+        .values()
+        .map(|v| v["groups"].as_array().map(Vec::len).unwrap_or(0))
+        .sum();
+    assert_eq!(
+        healthy,
+        Some(expected_groups),
+        "the generated rule groups must load and evaluate without error"
+    );
 
     // 4. Every panel target of every dashboard of every overlay.
     let by_name: BTreeMap<&str, &Cluster> = clusters.iter().map(|c| (c.name.as_str(), c)).collect();
@@ -629,27 +1017,66 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
         for (cm, d) in b.dashboards() {
             let uid = d["uid"].as_str().unwrap_or("?").to_string();
             let mut vars = dashboard_vars(&d);
-            let cluster = by_name.get(vars.get("cluster").map(String::as_str).unwrap_or("")).unwrap_or_else(|| panic!("{uid}: cluster variable {vars:?}"));
-            assert_eq!(cluster.name, b.cluster(), "{}/{cm}: the cluster variable defaults to the overlay's cluster", b.name);
+            let cluster = by_name
+                .get(vars.get("cluster").map(String::as_str).unwrap_or(""))
+                .unwrap_or_else(|| panic!("{uid}: cluster variable {vars:?}"));
+            assert_eq!(
+                cluster.name,
+                b.cluster(),
+                "{}/{cm}: the cluster variable defaults to the overlay's cluster",
+                b.name
+            );
             let expect = expectations(cluster);
             // Variable queries list what the data holds.
-            for v in d["templating"]["list"].as_array().into_iter().flatten().filter(|v| v["type"] == "query") {
+            for v in d["templating"]["list"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|v| v["type"] == "query")
+            {
                 let q = substitute(v["query"].as_str().unwrap_or_default(), &vars);
-                let inner = q.strip_prefix("label_values(").and_then(|s| s.strip_suffix(')')).unwrap_or_else(|| panic!("{uid}: variable query {q}"));
+                let inner = q
+                    .strip_prefix("label_values(")
+                    .and_then(|s| s.strip_suffix(')'))
+                    .unwrap_or_else(|| panic!("{uid}: variable query {q}"));
                 let (sel, label) = inner.rsplit_once(',').unwrap_or_else(|| panic!("{q}"));
-                let vals = get_json(prom.port, &format!("/api/v1/label/{}/values?match[]={}&start={}&end={t_end}", label.trim(), enc(sel.trim()), oldest)).unwrap_or_else(|e| panic!("{e}"));
-                let got: BTreeSet<String> = vals["data"].as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect();
+                let vals = get_json(
+                    prom.port,
+                    &format!(
+                        "/api/v1/label/{}/values?match[]={}&start={}&end={t_end}",
+                        label.trim(),
+                        enc(sel.trim()),
+                        oldest
+                    ),
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+                let got: BTreeSet<String> = vals["data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect();
                 let want: BTreeSet<String> = match v["name"].as_str().unwrap_or_default() {
                     "cluster" => clusters.iter().map(|c| c.name.clone()).collect(),
                     "queue" => cluster.queues.iter().map(|q| q.name.clone()).collect(),
                     "route" => cluster.routes.iter().map(|r| r.name.clone()).collect(),
                     other => panic!("{uid}: unexpected variable {other}"),
                 };
-                assert_eq!(got, want, "{}/{uid}: values of variable {}", b.name, v["name"]);
+                assert_eq!(
+                    got, want,
+                    "{}/{uid}: values of variable {}",
+                    b.name, v["name"]
+                );
             }
-            let (from, to) = (d["time"]["from"].as_str().unwrap_or_default(), d["time"]["to"].as_str().unwrap_or_default());
+            let (from, to) = (
+                d["time"]["from"].as_str().unwrap_or_default(),
+                d["time"]["to"].as_str().unwrap_or_default(),
+            );
             assert_eq!(to, "now");
-            let dash_range = dur_s(from.strip_prefix("now-").unwrap_or_else(|| panic!("{uid}: time.from {from}")));
+            let dash_range = dur_s(
+                from.strip_prefix("now-")
+                    .unwrap_or_else(|| panic!("{uid}: time.from {from}")),
+            );
             for p in d["panels"].as_array().into_iter().flatten() {
                 let title = p["title"].as_str().unwrap_or("?");
                 let range = p["timeFrom"].as_str().map(dur_s).unwrap_or(dash_range);
@@ -661,14 +1088,27 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
                 vars.insert("__rate_interval".into(), format!("{rate_interval}s"));
                 vars.insert("__range".into(), format!("{range}s"));
                 let health = p["type"] == "luneo-slohealth-panel";
-                let panel_expect = if health { None } else { Some(expect.get(title).unwrap_or_else(|| panic!("{}/{uid}: no expectation for panel `{title}`: add one to this test", b.name))) };
+                let panel_expect = if health {
+                    None
+                } else {
+                    Some(expect.get(title).unwrap_or_else(|| {
+                        panic!(
+                            "{}/{uid}: no expectation for panel `{title}`: add one to this test",
+                            b.name
+                        )
+                    }))
+                };
                 titles_seen.insert(title.to_string());
                 for t in p["targets"].as_array().into_iter().flatten() {
                     let slo_expect;
                     let e = match panel_expect {
                         Some(e) => e,
                         None => {
-                            slo_expect = slo_expectation(&defs, cluster, t["refId"].as_str().unwrap_or_default());
+                            slo_expect = slo_expectation(
+                                &defs,
+                                cluster,
+                                t["refId"].as_str().unwrap_or_default(),
+                            );
                             &slo_expect
                         }
                     };
@@ -677,7 +1117,11 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
                     let instant = t["instant"] == true;
                     let matrix = query_range(&prom, &expr, t_end - range, t_end, step);
                     for s in matrix.as_array().into_iter().flatten() {
-                        assert_eq!(last_value(s).0, t_end, "{what}: the range ends at the dashboard's now");
+                        assert_eq!(
+                            last_value(s).0,
+                            t_end,
+                            "{what}: the range ends at the dashboard's now"
+                        );
                     }
                     if instant {
                         // Grafana runs instant targets at the end of the range.
@@ -687,10 +1131,15 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
                             let mut per_step: BTreeMap<i64, usize> = BTreeMap::new();
                             for s in matrix.as_array().into_iter().flatten() {
                                 for v in s["values"].as_array().into_iter().flatten() {
-                                    *per_step.entry(v[0].as_f64().unwrap_or_default() as i64).or_default() += 1;
+                                    *per_step
+                                        .entry(v[0].as_f64().unwrap_or_default() as i64)
+                                        .or_default() += 1;
                                 }
                             }
-                            assert!(per_step.values().all(|n| *n <= 10), "{what}: more than 10 rows at some step");
+                            assert!(
+                                per_step.values().all(|n| *n <= 10),
+                                "{what}: more than 10 rows at some step"
+                            );
                         } else {
                             check(&what, &matrix, e, false);
                         }
@@ -703,10 +1152,26 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
         }
     }
     let primary = by_name["primary"];
-    assert_eq!(primary.top10().len(), 10, "the synthetic primary has more than 10 routes");
-    assert!(primary.p95_ms() > 100.0 && primary.p95_ms() < 5000.0, "the P95 stat is checked in milliseconds");
-    let mut expected_titles: BTreeSet<String> = expectations(primary).keys().map(|s| s.to_string()).collect();
+    assert_eq!(
+        primary.top10().len(),
+        10,
+        "the synthetic primary has more than 10 routes"
+    );
+    assert!(
+        primary.p95_ms() > 100.0 && primary.p95_ms() < 5000.0,
+        "the P95 stat is checked in milliseconds"
+    );
+    let mut expected_titles: BTreeSet<String> = expectations(primary)
+        .keys()
+        .map(|s| s.to_string())
+        .collect();
     expected_titles.insert("SLO health".into());
-    assert_eq!(titles_seen, expected_titles, "every expectation is used by some panel");
-    eprintln!("ran {ran} panel targets against Prometheus on 127.0.0.1:{}", prom.port);
+    assert_eq!(
+        titles_seen, expected_titles,
+        "every expectation is used by some panel"
+    );
+    eprintln!(
+        "ran {ran} panel targets against Prometheus on 127.0.0.1:{}",
+        prom.port
+    );
 }

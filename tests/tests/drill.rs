@@ -44,7 +44,14 @@ fn expected(alert: &str) -> (&'static str, BTreeSet<String>) {
     (sev, list.iter().map(|s| s.to_string()).collect())
 }
 
-const SIX: [&str; 6] = ["ApiLatencyHigh", "ApiErrorRate", "QueueWaitThreshold", "RenderGpuSaturation", "StandbyApiUnavailable", "StandbyQueueGrowth"];
+const SIX: [&str; 6] = [
+    "ApiLatencyHigh",
+    "ApiErrorRate",
+    "QueueWaitThreshold",
+    "RenderGpuSaturation",
+    "StandbyApiUnavailable",
+    "StandbyQueueGrowth",
+];
 
 fn cluster_of(alert: &str) -> &'static str {
     if alert.starts_with("Standby") {
@@ -93,16 +100,42 @@ impl Drill {
         let (am_port, prom_port) = (live::free_port(), live::free_port());
 
         // The generated tree, drill-scaled.
-        let g = generate(&GenerateRequest { definitions: None, time_scale: Some(SCALE) });
+        let g = generate(&GenerateRequest {
+            definitions: None,
+            time_scale: Some(SCALE),
+        });
         assert!(g.ok, "{:?}", g.diagnostics);
-        let file = |p: &str| g.files.get(p).cloned().unwrap_or_else(|| panic!("{p} not generated"));
+        let file = |p: &str| {
+            g.files
+                .get(p)
+                .cloned()
+                .unwrap_or_else(|| panic!("{p} not generated"))
+        };
         let overlays = "infrastructure/kubernetes/overlays";
-        let primary = rule_groups(&file(&format!("{overlays}/observability-primary/alerts/prometheus-rules.yaml")));
-        let standby = rule_groups(&file(&format!("{overlays}/observability-secondary/alerts/prometheus-rules.yaml")));
-        write(&dir, "rules-primary.yaml", &serde_json::json!({ "groups": primary }).to_string());
-        write(&dir, "rules-standby.yaml", &serde_json::json!({ "groups": standby }).to_string());
+        let primary = rule_groups(&file(&format!(
+            "{overlays}/observability-primary/alerts/prometheus-rules.yaml"
+        )));
+        let standby = rule_groups(&file(&format!(
+            "{overlays}/observability-secondary/alerts/prometheus-rules.yaml"
+        )));
+        write(
+            &dir,
+            "rules-primary.yaml",
+            &serde_json::json!({ "groups": primary }).to_string(),
+        );
+        write(
+            &dir,
+            "rules-standby.yaml",
+            &serde_json::json!({ "groups": standby }).to_string(),
+        );
         // Fixture: the critical twin of RenderGpuSaturation (threshold 99 %).
-        let gpu = primary.as_array().unwrap().iter().flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default()).find(|r| r["alert"] == "RenderGpuSaturation").unwrap();
+        let gpu = primary
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
+            .find(|r| r["alert"] == "RenderGpuSaturation")
+            .unwrap();
         let mut twin = gpu.clone();
         let expr = gpu["expr"].as_str().unwrap();
         assert!(expr.ends_with("> 90"), "{expr}");
@@ -114,12 +147,30 @@ impl Drill {
         let secrets = dir.join("secrets");
         let mut am = file("alertmanager/alertmanager.yaml");
         assert_eq!(am.matches("/etc/alertmanager/secrets/").count(), 3, "{am}");
-        am = am.replace("/etc/alertmanager/secrets/", &format!("{}/", secrets.display()));
+        am = am.replace(
+            "/etc/alertmanager/secrets/",
+            &format!("{}/", secrets.display()),
+        );
         assert!(am.contains(luneo_obs_core::alertmanager::PAGERDUTY_URL));
-        am = am.replace(luneo_obs_core::alertmanager::PAGERDUTY_URL, &format!("http://127.0.0.1:{}/pagerduty/v2/enqueue", rx.port));
-        write(&secrets, "alertmanager-luneo/slack-sre-url", &format!("http://127.0.0.1:{}/slack/sre", rx.port));
-        write(&secrets, "alertmanager-luneo/slack-incident-url", &format!("http://127.0.0.1:{}/slack/incident", rx.port));
-        write(&secrets, "alertmanager-luneo/pagerduty-routing-key", "drill-routing-key");
+        am = am.replace(
+            luneo_obs_core::alertmanager::PAGERDUTY_URL,
+            &format!("http://127.0.0.1:{}/pagerduty/v2/enqueue", rx.port),
+        );
+        write(
+            &secrets,
+            "alertmanager-luneo/slack-sre-url",
+            &format!("http://127.0.0.1:{}/slack/sre", rx.port),
+        );
+        write(
+            &secrets,
+            "alertmanager-luneo/slack-incident-url",
+            &format!("http://127.0.0.1:{}/slack/incident", rx.port),
+        );
+        write(
+            &secrets,
+            "alertmanager-luneo/pagerduty-routing-key",
+            "drill-routing-key",
+        );
         let am_cfg = write(&dir, "alertmanager.yaml", &am);
         let prom_cfg = write(
             &dir,
@@ -135,7 +186,12 @@ impl Drill {
             live::spawn(
                 "alertmanager",
                 "prometheus-alertmanager",
-                &[format!("--config.file={}", s(&am_cfg)), format!("--web.listen-address=127.0.0.1:{am_port}"), format!("--storage.path={}", s(&dir.join("am-data"))), "--cluster.listen-address=".into()],
+                &[
+                    format!("--config.file={}", s(&am_cfg)),
+                    format!("--web.listen-address=127.0.0.1:{am_port}"),
+                    format!("--storage.path={}", s(&dir.join("am-data"))),
+                    "--cluster.listen-address=".into(),
+                ],
                 &dir.join("alertmanager.log"),
             )
             .unwrap_or_else(|e| panic!("{e}")),
@@ -154,10 +210,26 @@ impl Drill {
             )
             .unwrap_or_else(|e| panic!("{e}")),
         );
-        let d = Drill { dir, rx, exp, am_port, prom_port, plugin, _procs: procs };
+        let d = Drill {
+            dir,
+            rx,
+            exp,
+            am_port,
+            prom_port,
+            plugin,
+            _procs: procs,
+        };
         for (name, port) in [("alertmanager", am_port), ("prometheus", prom_port)] {
-            let ready = wait_for(Duration::from_secs(30), POLL, || live::http("GET", port, "/-/ready", None).ok().filter(|(c, _)| *c == 200));
-            assert!(ready.is_some(), "{name} not ready on 127.0.0.1:{port}; log:\n{}", d.log(name));
+            let ready = wait_for(Duration::from_secs(30), POLL, || {
+                live::http("GET", port, "/-/ready", None)
+                    .ok()
+                    .filter(|(c, _)| *c == 200)
+            });
+            assert!(
+                ready.is_some(),
+                "{name} not ready on 127.0.0.1:{port}; log:\n{}",
+                d.log(name)
+            );
         }
         d
     }
@@ -167,17 +239,37 @@ impl Drill {
     }
 
     fn query(&self, q: &str) -> Vec<serde_json::Value> {
-        let path = format!("/api/v1/query?query={}", q.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>());
-        get_json(self.prom_port, &path).ok().and_then(|v| v["data"]["result"].as_array().cloned()).unwrap_or_default()
+        let path = format!(
+            "/api/v1/query?query={}",
+            q.bytes()
+                .map(|b| if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                })
+                .collect::<String>()
+        );
+        get_json(self.prom_port, &path)
+            .ok()
+            .and_then(|v| v["data"]["result"].as_array().cloned())
+            .unwrap_or_default()
     }
 
     fn am_alerts(&self) -> Vec<serde_json::Value> {
-        get_json(self.am_port, "/api/v2/alerts").ok().and_then(|v| v.as_array().cloned()).unwrap_or_default()
+        get_json(self.am_port, "/api/v2/alerts")
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
     }
 
     /// Decoded notifications that arrived at or after `since`.
     fn seen_since(&self, since: Duration) -> Vec<(Duration, Seen, live::Notification)> {
-        self.rx.all().into_iter().filter(|n| n.at >= since).filter_map(|n| decode(&n).map(|s| (n.at, s, n))).collect()
+        self.rx
+            .all()
+            .into_iter()
+            .filter(|n| n.at >= since)
+            .filter_map(|n| decode(&n).map(|s| (n.at, s, n)))
+            .collect()
     }
 
     /// First arrival of (alert, status) at each receiver since `since`.
@@ -192,7 +284,14 @@ impl Drill {
     }
 
     /// Wait until (alert, status) reached every receiver of `want` since `since`.
-    fn wait_delivered(&self, alert: &str, status: &str, want: &BTreeSet<String>, since: Duration, limit: Duration) -> BTreeMap<String, Duration> {
+    fn wait_delivered(
+        &self,
+        alert: &str,
+        status: &str,
+        want: &BTreeSet<String>,
+        since: Duration,
+        limit: Duration,
+    ) -> BTreeMap<String, Duration> {
         let got = wait_for(limit, POLL, || {
             let a = self.arrivals(alert, status, since);
             want.iter().all(|r| a.contains_key(r)).then_some(a)
@@ -208,12 +307,21 @@ impl Drill {
     }
 
     fn am_alert(&self, alert: &str, severity: &str) -> Option<serde_json::Value> {
-        self.am_alerts().into_iter().find(|a| a["labels"]["alertname"] == alert && a["labels"]["severity"] == severity)
+        self.am_alerts()
+            .into_iter()
+            .find(|a| a["labels"]["alertname"] == alert && a["labels"]["severity"] == severity)
     }
 
     fn plugin(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(&self.plugin).args(args).output().unwrap_or_else(|e| panic!("{}: {e}", self.plugin.display()));
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        let out = Command::new(&self.plugin)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.plugin.display()));
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     fn am_url(&self) -> String {
@@ -234,17 +342,47 @@ fn minimum(for_: &str, group_wait_ms: u64) -> f64 {
 #[test]
 fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_the_expected_ones() {
     let d = Drill::start();
-    let scaled = luneo_obs_core::alertmanager::scaled(&luneo_obs_core::load::load_embedded().unwrap(), SCALE);
-    let group_wait = luneo_obs_core::duration::parse(&scaled.defs.spec.notifications.grouping.group_wait).unwrap();
-    let group_interval = Duration::from_millis(luneo_obs_core::duration::parse(&scaled.defs.spec.notifications.grouping.group_interval).unwrap());
-    let for_of: BTreeMap<String, String> = scaled.defs.spec.alerts.iter().map(|a| (a.name.clone(), a.for_.clone())).collect();
-    assert_eq!(scaled.defs.spec.alerts.iter().filter(|a| a.dr_expected).map(|a| a.name.as_str()).collect::<Vec<_>>(), vec!["StandbyApiUnavailable", "StandbyQueueGrowth"]);
+    let scaled = luneo_obs_core::alertmanager::scaled(
+        &luneo_obs_core::load::load_embedded().unwrap(),
+        SCALE,
+    );
+    let group_wait =
+        luneo_obs_core::duration::parse(&scaled.defs.spec.notifications.grouping.group_wait)
+            .unwrap();
+    let group_interval = Duration::from_millis(
+        luneo_obs_core::duration::parse(&scaled.defs.spec.notifications.grouping.group_interval)
+            .unwrap(),
+    );
+    let for_of: BTreeMap<String, String> = scaled
+        .defs
+        .spec
+        .alerts
+        .iter()
+        .map(|a| (a.name.clone(), a.for_.clone()))
+        .collect();
+    assert_eq!(
+        scaled
+            .defs
+            .spec
+            .alerts
+            .iter()
+            .filter(|a| a.dr_expected)
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["StandbyApiUnavailable", "StandbyQueueGrowth"]
+    );
 
     // The standby API has never served: its series does not exist (StandbyApiUnavailable's
     // fault is there from the first evaluation).
     let t_standby_fault = d.rx.now();
-    let up = wait_for(Duration::from_secs(30), POLL, || (d.query("up{job=\"luneo-api\"} == 1").len() == 1).then_some(()));
-    assert!(up.is_some(), "Prometheus never scraped the exporter:\n{}", d.log("prometheus"));
+    let up = wait_for(Duration::from_secs(30), POLL, || {
+        (d.query("up{job=\"luneo-api\"} == 1").len() == 1).then_some(())
+    });
+    assert!(
+        up.is_some(),
+        "Prometheus never scraped the exporter:\n{}",
+        d.log("prometheus")
+    );
     std::thread::sleep(Duration::from_secs(4)); // a little healthy history
 
     // ---- Phase 1: every fault at once; each alert must reach exactly its receivers.
@@ -253,27 +391,58 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         w.slow_ok = 2000.0; // P95 ~ 0.97 s > 600 ms
         w.errors = 500.0; // 20 % 5xx > 5 %
         w.gpu = 95.0; // > 90 % (twin: > 99 %, silent)
-        *w.queue_slope.get_mut(&("primary".into(), "luneo-ai".into())).unwrap() = 5.0; // 300 jobs/min
-        *w.queue_slope.get_mut(&("standby".into(), "luneo-ai".into())).unwrap() = 5.0;
+        *w.queue_slope
+            .get_mut(&("primary".into(), "luneo-ai".into()))
+            .unwrap() = 5.0; // 300 jobs/min
+        *w.queue_slope
+            .get_mut(&("standby".into(), "luneo-ai".into()))
+            .unwrap() = 5.0;
     });
     let mut table = Vec::new();
     for alert in SIX {
         let (sev, want) = expected(alert);
-        let arr = d.wait_delivered(alert, "firing", &want, t1.min(t_standby_fault), Duration::from_secs(90));
-        let injected = if alert == "StandbyApiUnavailable" { t_standby_fault } else { t1 };
+        let arr = d.wait_delivered(
+            alert,
+            "firing",
+            &want,
+            t1.min(t_standby_fault),
+            Duration::from_secs(90),
+        );
+        let injected = if alert == "StandbyApiUnavailable" {
+            t_standby_fault
+        } else {
+            t1
+        };
         let last = arr.values().max().copied().unwrap_or_default();
-        table.push((alert.to_string(), sev, want.iter().cloned().collect::<Vec<_>>().join(" + "), secs(last.saturating_sub(injected)), minimum(&for_of[alert], group_wait)));
+        table.push((
+            alert.to_string(),
+            sev,
+            want.iter().cloned().collect::<Vec<_>>().join(" + "),
+            secs(last.saturating_sub(injected)),
+            minimum(&for_of[alert], group_wait),
+        ));
     }
     std::thread::sleep(group_interval + Duration::from_secs(1)); // let any stray notification arrive
     let phase1 = d.seen_since(Duration::ZERO);
     let mut by_alert: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (_, s, n) in &phase1 {
-        assert_ne!(s.alertname, "Watchdog", "the Watchdog must page nobody: {:?}", n.body);
+        assert_ne!(
+            s.alertname, "Watchdog",
+            "the Watchdog must page nobody: {:?}",
+            n.body
+        );
         if s.status == "firing" {
-            by_alert.entry(s.alertname.clone()).or_default().insert(s.receiver.clone());
+            by_alert
+                .entry(s.alertname.clone())
+                .or_default()
+                .insert(s.receiver.clone());
         }
         let (sev, _) = expected(&s.alertname);
-        assert_eq!((s.severity.as_str(), s.cluster.as_str()), (sev, cluster_of(&s.alertname)), "{s:?}");
+        assert_eq!(
+            (s.severity.as_str(), s.cluster.as_str()),
+            (sev, cluster_of(&s.alertname)),
+            "{s:?}"
+        );
         // The right webhook for the channel, and the template's content.
         match s.receiver.as_str() {
             "slack #sre" => assert_eq!(n.path, "/slack/sre"),
@@ -281,29 +450,77 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
             _ => {
                 assert_eq!(n.body["routing_key"], "drill-routing-key");
                 let details = &n.body["payload"]["custom_details"];
-                for k in ["summary", "description", "cluster", "severity", "runbook", "dashboard"] {
-                    assert!(details[k].as_str().is_some_and(|v| !v.is_empty()), "PagerDuty detail {k} missing: {}", n.body);
+                for k in [
+                    "summary",
+                    "description",
+                    "cluster",
+                    "severity",
+                    "runbook",
+                    "dashboard",
+                ] {
+                    assert!(
+                        details[k].as_str().is_some_and(|v| !v.is_empty()),
+                        "PagerDuty detail {k} missing: {}",
+                        n.body
+                    );
                 }
-                assert!(n.body["links"].to_string().contains("/docs/runbooks/"), "{}", n.body);
+                assert!(
+                    n.body["links"].to_string().contains("/docs/runbooks/"),
+                    "{}",
+                    n.body
+                );
             }
         }
         if n.kind == "slack" && s.status == "firing" {
-            let text = n.body["attachments"][0]["text"].as_str().unwrap_or_default();
-            for needle in ["runbook: https://github.com/luneo/luneo-obs/blob/main/docs/runbooks/", "dashboard: https://grafana.luneo.io/d/", &format!("cluster: `{}`", s.cluster), &format!("severity: `{}`", s.severity)] {
+            let text = n.body["attachments"][0]["text"]
+                .as_str()
+                .unwrap_or_default();
+            for needle in [
+                "runbook: https://github.com/luneo/luneo-obs/blob/main/docs/runbooks/",
+                "dashboard: https://grafana.luneo.io/d/",
+                &format!("cluster: `{}`", s.cluster),
+                &format!("severity: `{}`", s.severity),
+            ] {
                 assert!(text.contains(needle), "Slack text lacks {needle:?}: {text}");
             }
         }
     }
     for alert in SIX {
-        assert_eq!(by_alert.get(alert).cloned().unwrap_or_default(), expected(alert).1, "{alert} must reach exactly its receivers");
+        assert_eq!(
+            by_alert.get(alert).cloned().unwrap_or_default(),
+            expected(alert).1,
+            "{alert} must reach exactly its receivers"
+        );
     }
-    assert_eq!(by_alert.len(), 6, "only the six alerts notify: {by_alert:?}");
+    assert_eq!(
+        by_alert.len(),
+        6,
+        "only the six alerts notify: {by_alert:?}"
+    );
 
     // Watchdog: firing on both clusters, routed to its (null) receiver, paging nobody.
-    let wd: Vec<_> = d.am_alerts().into_iter().filter(|a| a["labels"]["alertname"] == "Watchdog").collect();
-    let wd_clusters: BTreeSet<String> = wd.iter().map(|a| a["labels"]["cluster"].as_str().unwrap_or("").to_string()).collect();
-    assert_eq!(wd_clusters, ["primary", "standby"].iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(), "{wd:?}");
-    assert!(wd.iter().all(|a| a["status"]["state"] == "active" && a["receivers"][0]["name"] == "null"), "{wd:?}");
+    let wd: Vec<_> = d
+        .am_alerts()
+        .into_iter()
+        .filter(|a| a["labels"]["alertname"] == "Watchdog")
+        .collect();
+    let wd_clusters: BTreeSet<String> = wd
+        .iter()
+        .map(|a| a["labels"]["cluster"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        wd_clusters,
+        ["primary", "standby"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<_>>(),
+        "{wd:?}"
+    );
+    assert!(
+        wd.iter()
+            .all(|a| a["status"]["state"] == "active" && a["receivers"][0]["name"] == "null"),
+        "{wd:?}"
+    );
 
     // ---- Phase 2: clear every fault; every alert sends its resolution to its receivers.
     let t2 = d.rx.now();
@@ -319,8 +536,23 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
     });
     let mut resolved_at = BTreeMap::new();
     for alert in SIX {
-        let arr = d.wait_delivered(alert, "resolved", &expected(alert).1, t2, Duration::from_secs(60));
-        resolved_at.insert(alert, secs(arr.values().max().copied().unwrap_or_default().saturating_sub(t2)));
+        let arr = d.wait_delivered(
+            alert,
+            "resolved",
+            &expected(alert).1,
+            t2,
+            Duration::from_secs(60),
+        );
+        resolved_at.insert(
+            alert,
+            secs(
+                arr.values()
+                    .max()
+                    .copied()
+                    .unwrap_or_default()
+                    .saturating_sub(t2),
+            ),
+        );
     }
     // The standby stops serving again: StandbyApiUnavailable will fire once its 2m rate
     // window holds no increase (plus `for`), inside the DR window below.
@@ -339,68 +571,183 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(out.matches("  created  ").count(), 2, "{out}");
     let (code, out2, err) = d.plugin(&["dr", "start", "--duration", "10m", "--alertmanager", &am]);
-    assert_eq!((code, out2.matches("  created  ").count(), out2.matches("  kept  ").count()), (0, 0, 2), "second start must not duplicate: {out2}{err}");
+    assert_eq!(
+        (
+            code,
+            out2.matches("  created  ").count(),
+            out2.matches("  kept  ").count()
+        ),
+        (0, 0, 2),
+        "second start must not duplicate: {out2}{err}"
+    );
     let silences = get_json(d.am_port, "/api/v2/silences").unwrap();
-    let dr_silences: Vec<_> = silences.as_array().unwrap().iter().filter(|s| s["status"]["state"] == "active" && s["createdBy"].as_str().unwrap_or("").contains("dr_mode=true")).collect();
+    let dr_silences: Vec<_> = silences
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["status"]["state"] == "active"
+                && s["createdBy"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("dr_mode=true")
+        })
+        .collect();
     assert_eq!(dr_silences.len(), 2, "{silences}");
     let (code, status, _) = d.plugin(&["dr", "status", "--alertmanager", &am]);
-    assert!(code == 0 && status.matches("active").count() == 2, "{status}");
+    assert!(
+        code == 0 && status.matches("active").count() == 2,
+        "{status}"
+    );
     // Over-long window refused, nothing created.
     let (code, _, err) = d.plugin(&["dr", "start", "--duration", "5h", "--alertmanager", &am]);
     assert!(code == 1 && err.contains("dr/window-too-long"), "{err}");
 
     let t3 = d.rx.now();
     d.exp.set(|w| {
-        *w.queue_slope.get_mut(&("standby".into(), "luneo-render".into())).unwrap() = 50.0; // DR-expected (steep: a long flat history is in the deriv window)
-        *w.queue_slope.get_mut(&("primary".into(), "luneo-render".into())).unwrap() = 50.0; // not DR-expected (warning)
+        *w.queue_slope
+            .get_mut(&("standby".into(), "luneo-render".into()))
+            .unwrap() = 50.0; // DR-expected (steep: a long flat history is in the deriv window)
+        *w.queue_slope
+            .get_mut(&("primary".into(), "luneo-render".into()))
+            .unwrap() = 50.0; // not DR-expected (warning)
         w.errors = 1_000_000.0; // not DR-expected (critical)
     });
-    let refire_errors = d.wait_delivered("ApiErrorRate", "firing", &expected("ApiErrorRate").1, t3, Duration::from_secs(90));
-    let refire_queue = d.wait_delivered("QueueWaitThreshold", "firing", &expected("QueueWaitThreshold").1, t3, Duration::from_secs(90));
+    let refire_errors = d.wait_delivered(
+        "ApiErrorRate",
+        "firing",
+        &expected("ApiErrorRate").1,
+        t3,
+        Duration::from_secs(90),
+    );
+    let refire_queue = d.wait_delivered(
+        "QueueWaitThreshold",
+        "firing",
+        &expected("QueueWaitThreshold").1,
+        t3,
+        Duration::from_secs(90),
+    );
     let muted = wait_for(Duration::from_secs(60), POLL, || {
-        d.am_alert("StandbyQueueGrowth", "warning").filter(|a| a["status"]["state"] == "suppressed" && a["status"]["silencedBy"].as_array().is_some_and(|s| !s.is_empty()))
+        d.am_alert("StandbyQueueGrowth", "warning").filter(|a| {
+            a["status"]["state"] == "suppressed"
+                && a["status"]["silencedBy"]
+                    .as_array()
+                    .is_some_and(|s| !s.is_empty())
+        })
     });
-    assert!(muted.is_some(), "StandbyQueueGrowth never fired under the DR silence: {:?}", d.am_alerts());
+    assert!(
+        muted.is_some(),
+        "StandbyQueueGrowth never fired under the DR silence: {:?}",
+        d.am_alerts()
+    );
 
     // ---- Phase 4 (inside the DR window, primary only): a critical mutes its warning twin.
     let t4 = d.rx.now();
     d.exp.set(|w| w.gpu = 100.0);
-    let crit: BTreeSet<String> = ["slack #incident", "pagerduty"].iter().map(|s| s.to_string()).collect();
-    let twin_arr = d.wait_delivered("RenderGpuSaturation", "firing", &crit, t4, Duration::from_secs(60));
+    let crit: BTreeSet<String> = ["slack #incident", "pagerduty"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let twin_arr = d.wait_delivered(
+        "RenderGpuSaturation",
+        "firing",
+        &crit,
+        t4,
+        Duration::from_secs(60),
+    );
     let twin_at = twin_arr.values().max().copied().unwrap_or_default();
     std::thread::sleep(2 * group_interval);
-    assert!(!d.arrivals("RenderGpuSaturation", "firing", t4).contains_key("slack #sre"), "the warning twin must be muted while the critical fires");
+    assert!(
+        !d.arrivals("RenderGpuSaturation", "firing", t4)
+            .contains_key("slack #sre"),
+        "the warning twin must be muted while the critical fires"
+    );
     let inhibited = d.am_alert("RenderGpuSaturation", "warning").unwrap();
-    assert!(inhibited["status"]["inhibitedBy"].as_array().is_some_and(|v| !v.is_empty()), "{inhibited}");
-    let pd_twin: Vec<_> = d.seen_since(t4).into_iter().filter(|(_, s, _)| s.alertname == "RenderGpuSaturation" && s.receiver == "pagerduty").collect();
-    assert!(pd_twin.iter().all(|(_, s, _)| s.severity == "critical"), "PagerDuty severity is the alert's: {pd_twin:?}");
+    assert!(
+        inhibited["status"]["inhibitedBy"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty()),
+        "{inhibited}"
+    );
+    let pd_twin: Vec<_> = d
+        .seen_since(t4)
+        .into_iter()
+        .filter(|(_, s, _)| s.alertname == "RenderGpuSaturation" && s.receiver == "pagerduty")
+        .collect();
+    assert!(
+        pd_twin.iter().all(|(_, s, _)| s.severity == "critical"),
+        "PagerDuty severity is the alert's: {pd_twin:?}"
+    );
     let t5 = d.rx.now();
     d.exp.set(|w| w.gpu = 95.0); // the critical resolves; the warning is no longer inhibited
-    d.wait_delivered("RenderGpuSaturation", "resolved", &crit, t5, Duration::from_secs(60));
-    let warn_after = d.wait_delivered("RenderGpuSaturation", "firing", &expected("RenderGpuSaturation").1, t5, Duration::from_secs(60));
+    d.wait_delivered(
+        "RenderGpuSaturation",
+        "resolved",
+        &crit,
+        t5,
+        Duration::from_secs(60),
+    );
+    let warn_after = d.wait_delivered(
+        "RenderGpuSaturation",
+        "firing",
+        &expected("RenderGpuSaturation").1,
+        t5,
+        Duration::from_secs(60),
+    );
 
     // ---- Phase 5: StandbyApiUnavailable fires under the DR silence, and is not delivered.
     let limit = Duration::from_secs(240);
     let muted_api = wait_for(limit, Duration::from_millis(500), || {
-        d.am_alert("StandbyApiUnavailable", "warning").filter(|a| a["status"]["state"] == "suppressed" && a["status"]["silencedBy"].as_array().is_some_and(|s| !s.is_empty()))
+        d.am_alert("StandbyApiUnavailable", "warning").filter(|a| {
+            a["status"]["state"] == "suppressed"
+                && a["status"]["silencedBy"]
+                    .as_array()
+                    .is_some_and(|s| !s.is_empty())
+        })
     });
-    assert!(muted_api.is_some(), "StandbyApiUnavailable never fired under the DR silence");
+    assert!(
+        muted_api.is_some(),
+        "StandbyApiUnavailable never fired under the DR silence"
+    );
     let t_api_muted = d.rx.now();
     // Nothing else is silenced: every silenced alert is DR-expected on the standby.
     for a in d.am_alerts() {
-        let silenced = a["status"]["silencedBy"].as_array().is_some_and(|s| !s.is_empty());
-        let dr = matches!(a["labels"]["alertname"].as_str(), Some("StandbyApiUnavailable" | "StandbyQueueGrowth")) && a["labels"]["cluster"] == "standby";
-        assert_eq!(silenced, dr, "silence must match exactly the DR-expected alerts: {a}");
+        let silenced = a["status"]["silencedBy"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty());
+        let dr = matches!(
+            a["labels"]["alertname"].as_str(),
+            Some("StandbyApiUnavailable" | "StandbyQueueGrowth")
+        ) && a["labels"]["cluster"] == "standby";
+        assert_eq!(
+            silenced, dr,
+            "silence must match exactly the DR-expected alerts: {a}"
+        );
     }
     for alert in ["StandbyApiUnavailable", "StandbyQueueGrowth"] {
-        assert!(d.arrivals(alert, "firing", t3).is_empty(), "{alert} was delivered during the DR window");
+        assert!(
+            d.arrivals(alert, "firing", t3).is_empty(),
+            "{alert} was delivered during the DR window"
+        );
     }
 
     // ---- Phase 6: `dr end` expires exactly the DR silences and delivery resumes.
     let t6 = d.rx.now();
     let (code, out, err) = d.plugin(&["dr", "end", "--alertmanager", &am]);
-    assert_eq!((code, out.matches("  expired  ").count()), (0, 2), "{out}{err}");
-    let restored: Vec<_> = ["StandbyQueueGrowth", "StandbyApiUnavailable"].iter().map(|a| (*a, d.wait_delivered(a, "firing", &expected(a).1, t6, Duration::from_secs(60)))).collect();
+    assert_eq!(
+        (code, out.matches("  expired  ").count()),
+        (0, 2),
+        "{out}{err}"
+    );
+    let restored: Vec<_> = ["StandbyQueueGrowth", "StandbyApiUnavailable"]
+        .iter()
+        .map(|a| {
+            (
+                *a,
+                d.wait_delivered(a, "firing", &expected(a).1, t6, Duration::from_secs(60)),
+            )
+        })
+        .collect();
     let (code, status, _) = d.plugin(&["dr", "status", "--alertmanager", &am]);
     assert!(code == 0 && status.contains("no DR silence"), "{status}");
 
@@ -408,22 +755,62 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
     println!("\nlive drill (time scale 1/{SCALE}: scrape {SCRAPE_S}s, evaluation {EVAL_S}s, group_wait {group_wait}ms)");
     println!("measured: fault injected -> notification at its last receiver; config min: for + scrape + evaluation + group_wait");
     println!("(scrape and evaluation are upper bounds of the phase delays, so a measurement can land up to 2s under it)");
-    println!("{:<24} {:<9} {:<28} {:>10} {:>12}", "alert", "severity", "receivers", "measured", "config min");
+    println!(
+        "{:<24} {:<9} {:<28} {:>10} {:>12}",
+        "alert", "severity", "receivers", "measured", "config min"
+    );
     for (a, sev, rcv, m, min) in &table {
         println!("{a:<24} {sev:<9} {rcv:<28} {m:>9.2}s {min:>11.2}s");
     }
     let twin_min = minimum(&for_of["RenderGpuSaturation"], group_wait);
-    println!("{:<24} {:<9} {:<28} {:>9.2}s {:>11.2}s  (fixture twin, gpu 100 %)", "RenderGpuSaturation", "critical", "slack #incident + pagerduty", secs(twin_at.saturating_sub(t4)), twin_min);
-    println!("resolution sent (fault cleared -> last receiver): {}", resolved_at.iter().map(|(a, s)| format!("{a} {s:.2}s")).collect::<Vec<_>>().join(", "));
+    println!(
+        "{:<24} {:<9} {:<28} {:>9.2}s {:>11.2}s  (fixture twin, gpu 100 %)",
+        "RenderGpuSaturation",
+        "critical",
+        "slack #incident + pagerduty",
+        secs(twin_at.saturating_sub(t4)),
+        twin_min
+    );
+    println!(
+        "resolution sent (fault cleared -> last receiver): {}",
+        resolved_at
+            .iter()
+            .map(|(a, s)| format!("{a} {s:.2}s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!(
         "during DR: ApiErrorRate {:.2}s, QueueWaitThreshold {:.2}s delivered; StandbyApiUnavailable muted {:.1}s after its traffic stopped (2m rate window + for)",
         secs(refire_errors.values().max().copied().unwrap_or_default().saturating_sub(t3)),
         secs(refire_queue.values().max().copied().unwrap_or_default().saturating_sub(t3)),
         secs(t_api_muted.saturating_sub(t_flat))
     );
-    println!("inhibited warning delivered {:.2}s after its critical twin resolved", secs(warn_after.values().max().copied().unwrap_or_default().saturating_sub(t5)));
+    println!(
+        "inhibited warning delivered {:.2}s after its critical twin resolved",
+        secs(
+            warn_after
+                .values()
+                .max()
+                .copied()
+                .unwrap_or_default()
+                .saturating_sub(t5)
+        )
+    );
     for (a, arr) in restored {
-        println!("after dr end: {a} delivered {:.2}s later", secs(arr.values().max().copied().unwrap_or_default().saturating_sub(t6)));
+        println!(
+            "after dr end: {a} delivered {:.2}s later",
+            secs(
+                arr.values()
+                    .max()
+                    .copied()
+                    .unwrap_or_default()
+                    .saturating_sub(t6)
+            )
+        );
     }
-    println!("drill wall time {:.0}s, {} notifications received", secs(d.rx.now()), d.rx.all().len());
+    println!(
+        "drill wall time {:.0}s, {} notifications received",
+        secs(d.rx.now()),
+        d.rx.all().len()
+    );
 }

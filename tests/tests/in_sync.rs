@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use luneo_obs_core::{generate, GenerateRequest, Source};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn read_tree(root: &Path) -> BTreeMap<String, String> {
@@ -23,7 +26,11 @@ fn read_tree(root: &Path) -> BTreeMap<String, String> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, fs::read_to_string(&p).unwrap_or_default());
             }
         }
@@ -46,14 +53,23 @@ fn assert_tree_eq(dir: &Path, want: &BTreeMap<String, String>, fix: &str) {
             problems.push(format!("extra {k}"));
         }
     }
-    assert!(problems.is_empty(), "{} is out of sync ({fix}):\n{}", dir.display(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} is out of sync ({fix}):\n{}",
+        dir.display(),
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn checked_in_manifests_equal_what_the_luneo_definitions_generate() {
     let r = generate(&GenerateRequest::default());
     assert!(r.ok, "{:?}", r.diagnostics);
-    assert_tree_eq(&repo().join("manifests"), &r.files, "run `make generate` and commit");
+    assert_tree_eq(
+        &repo().join("manifests"),
+        &r.files,
+        "run `make generate` and commit",
+    );
 }
 
 #[test]
@@ -63,11 +79,19 @@ fn checked_in_schema_equals_the_schema_of_the_rust_types() {
         fs::write(&path, luneo_obs_core::schema()).unwrap_or_else(|e| panic!("{e}"));
     }
     let have = fs::read_to_string(&path).unwrap_or_default();
-    assert!(have == luneo_obs_core::schema(), "definitions/luneo-obs.schema.json is out of sync: run `make generate`");
+    assert!(
+        have == luneo_obs_core::schema(),
+        "definitions/luneo-obs.schema.json is out of sync: run `make generate`"
+    );
     // The schema describes the real format: the top-level keys are required.
     let v: serde_json::Value = serde_json::from_str(&have).unwrap_or_default();
     for key in ["apiVersion", "kind", "metadata", "spec"] {
-        assert!(v["required"].as_array().is_some_and(|r| r.iter().any(|x| x == key)), "schema does not require {key}");
+        assert!(
+            v["required"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|x| x == key)),
+            "schema does not require {key}"
+        );
     }
 }
 
@@ -75,7 +99,13 @@ fn checked_in_schema_equals_the_schema_of_the_rust_types() {
 fn minimal_corpus_definitions_match_their_golden_tree() {
     let src = repo().join("tests/corpus/ok/minimal.yaml");
     let text = fs::read_to_string(&src).unwrap_or_default();
-    let r = generate(&GenerateRequest { definitions: Some(Source { name: "minimal.yaml".into(), text }), ..Default::default() });
+    let r = generate(&GenerateRequest {
+        definitions: Some(Source {
+            name: "minimal.yaml".into(),
+            text,
+        }),
+        ..Default::default()
+    });
     assert!(r.ok, "{:?}", r.diagnostics);
     let golden = repo().join("tests/golden/minimal");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -86,36 +116,91 @@ fn minimal_corpus_definitions_match_their_golden_tree() {
             fs::write(p, v).unwrap_or_else(|e| panic!("{e}"));
         }
     }
-    assert_tree_eq(&golden, &r.files, "review the diff, then UPDATE_GOLDEN=1 cargo test -p luneo-obs-tests --test in_sync");
+    assert_tree_eq(
+        &golden,
+        &r.files,
+        "review the diff, then UPDATE_GOLDEN=1 cargo test -p luneo-obs-tests --test in_sync",
+    );
 }
 
 #[test]
 fn synthetic_definitions_for_benchmarks_generate_cleanly() {
     let text = luneo_obs_tests::synthetic_definitions(1000, 500);
-    let r = generate(&GenerateRequest { definitions: Some(Source { name: "synthetic.yaml".into(), text }), ..Default::default() });
-    let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.severity == luneo_obs_core::Severity::Error).map(|d| d.render()).collect();
+    let r = generate(&GenerateRequest {
+        definitions: Some(Source {
+            name: "synthetic.yaml".into(),
+            text,
+        }),
+        ..Default::default()
+    });
+    let errors: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == luneo_obs_core::Severity::Error)
+        .map(|d| d.render())
+        .collect();
     assert!(r.ok, "{}", errors.join("\n"));
-    let rules: String = r.files.iter().filter(|(k, _)| k.ends_with("prometheus-rules.yaml")).map(|(_, v)| v.as_str()).collect();
-    assert!(rules.contains("luneo-ai-0998") && rules.contains("resource-499"), "queues and routes are in the rules");
+    let rules: String = r
+        .files
+        .iter()
+        .filter(|(k, _)| k.ends_with("prometheus-rules.yaml"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert!(
+        rules.contains("luneo-ai-0998") && rules.contains("resource-499"),
+        "queues and routes are in the rules"
+    );
 }
 
 #[test]
 fn every_diagnostic_code_of_the_core_is_documented_in_docs_checks_md() {
     let doc = fs::read_to_string(repo().join("docs/checks.md")).unwrap_or_default();
     let mut missing = Vec::new();
-    for e in fs::read_dir(repo().join("crates/luneo-obs-core/src")).unwrap_or_else(|e| panic!("{e}")).flatten() {
+    for e in fs::read_dir(repo().join("crates/luneo-obs-core/src"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
         let text = fs::read_to_string(e.path()).unwrap_or_default();
         for (i, _) in text.match_indices('"') {
             let rest = &text[i + 1..];
             let Some(end) = rest.find('"') else { continue };
             let lit = &rest[..end];
-            let Some((area, name)) = lit.split_once('/') else { continue };
-            let areas = ["yaml", "definitions", "units", "alert", "promql", "rules", "manifests", "secrets", "notifications", "dr", "gitops", "overlay", "dashboard", "docs", "explain", "health"];
-            let kebab = !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if areas.contains(&area) && kebab && !doc.contains(&format!("`{lit}`")) && !missing.contains(&lit.to_string()) {
+            let Some((area, name)) = lit.split_once('/') else {
+                continue;
+            };
+            let areas = [
+                "yaml",
+                "definitions",
+                "units",
+                "alert",
+                "promql",
+                "rules",
+                "manifests",
+                "secrets",
+                "notifications",
+                "dr",
+                "gitops",
+                "overlay",
+                "dashboard",
+                "docs",
+                "explain",
+                "health",
+            ];
+            let kebab = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if areas.contains(&area)
+                && kebab
+                && !doc.contains(&format!("`{lit}`"))
+                && !missing.contains(&lit.to_string())
+            {
                 missing.push(lit.to_string());
             }
         }
     }
-    assert!(missing.is_empty(), "codes missing from docs/checks.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes missing from docs/checks.md: {missing:?}"
+    );
 }

@@ -19,7 +19,9 @@ fn built() -> (Scratch, Vec<Built>) {
 }
 
 fn defs() -> luneo_obs_core::model::Definitions {
-    luneo_obs_core::load::load_embedded().unwrap_or_else(|d| panic!("{d:?}")).defs
+    luneo_obs_core::load::load_embedded()
+        .unwrap_or_else(|d| panic!("{d:?}"))
+        .defs
 }
 
 #[test]
@@ -34,16 +36,37 @@ fn both_overlays_build_with_kustomize_into_the_expected_objects() {
         // Kinds and names: one PrometheusRule, the dashboards this overlay carries.
         let mut kinds: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for o in &b.objects {
-            kinds.entry(o["kind"].as_str().unwrap_or("?").to_string()).or_default().push(o["metadata"]["name"].as_str().unwrap_or("?").to_string());
-            assert_eq!(o["metadata"]["namespace"], k.namespace.as_str(), "{}: namespace", b.name);
-            assert_eq!(o["metadata"]["labels"]["app.kubernetes.io/part-of"], "luneo-obs", "{}: kustomize labels", b.name);
+            kinds
+                .entry(o["kind"].as_str().unwrap_or("?").to_string())
+                .or_default()
+                .push(o["metadata"]["name"].as_str().unwrap_or("?").to_string());
+            assert_eq!(
+                o["metadata"]["namespace"],
+                k.namespace.as_str(),
+                "{}: namespace",
+                b.name
+            );
+            assert_eq!(
+                o["metadata"]["labels"]["app.kubernetes.io/part-of"], "luneo-obs",
+                "{}: kustomize labels",
+                b.name
+            );
         }
         let want_dash: Vec<&str> = if b.name == "observability-primary" {
             vec!["luneo-api-dashboard", "luneo-queues-dashboard"]
         } else {
-            vec!["luneo-api-dashboard", "luneo-queues-dashboard", "luneo-standby-dashboard"]
+            vec![
+                "luneo-api-dashboard",
+                "luneo-queues-dashboard",
+                "luneo-standby-dashboard",
+            ]
         };
-        assert_eq!(kinds.get("PrometheusRule").map(Vec::len), Some(1), "{}: {kinds:?}", b.name);
+        assert_eq!(
+            kinds.get("PrometheusRule").map(Vec::len),
+            Some(1),
+            "{}: {kinds:?}",
+            b.name
+        );
         let mut cms = kinds.get("ConfigMap").cloned().unwrap_or_default();
         cms.sort();
         assert_eq!(cms, want_dash, "{}", b.name);
@@ -51,21 +74,49 @@ fn both_overlays_build_with_kustomize_into_the_expected_objects() {
         // The sidecar contract: label, folder annotation, exactly one *.json per ConfigMap.
         for o in b.objects.iter().filter(|o| o["kind"] == "ConfigMap") {
             let name = o["metadata"]["name"].as_str().unwrap_or("?");
-            assert_eq!(o["metadata"]["labels"][k.dashboard_label.key.as_str()], k.dashboard_label.value.as_str(), "{name}: sidecar label");
-            assert_eq!(o["metadata"]["annotations"][k.dashboard_folder_annotation.as_str()], k.dashboard_folder.as_str(), "{name}: folder");
-            let keys: Vec<&String> = o["data"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+            assert_eq!(
+                o["metadata"]["labels"][k.dashboard_label.key.as_str()],
+                k.dashboard_label.value.as_str(),
+                "{name}: sidecar label"
+            );
+            assert_eq!(
+                o["metadata"]["annotations"][k.dashboard_folder_annotation.as_str()],
+                k.dashboard_folder.as_str(),
+                "{name}: folder"
+            );
+            let keys: Vec<&String> = o["data"]
+                .as_object()
+                .map(|m| m.keys().collect())
+                .unwrap_or_default();
             assert_eq!(keys.len(), 1, "{name}: one dashboard per ConfigMap");
             assert!(keys[0].ends_with(".json"), "{name}: {keys:?}");
         }
         // Each dashboard's cluster variable defaults to the overlay's cluster.
         for (name, dash) in b.dashboards() {
-            let var = dash["templating"]["list"].as_array().and_then(|l| l.iter().find(|v| v["name"] == "cluster")).unwrap_or_else(|| panic!("{name}: no cluster variable"));
-            assert_eq!(var["current"]["value"], cluster.as_str(), "{}/{name}", b.name);
+            let var = dash["templating"]["list"]
+                .as_array()
+                .and_then(|l| l.iter().find(|v| v["name"] == "cluster"))
+                .unwrap_or_else(|| panic!("{name}: no cluster variable"));
+            assert_eq!(
+                var["current"]["value"],
+                cluster.as_str(),
+                "{}/{name}",
+                b.name
+            );
         }
         // The ruleSelector labels survive kustomize (kube-prometheus-stack ignores the rules otherwise).
-        let pr = b.objects.iter().find(|o| o["kind"] == "PrometheusRule").unwrap_or_else(|| panic!("no rule"));
+        let pr = b
+            .objects
+            .iter()
+            .find(|o| o["kind"] == "PrometheusRule")
+            .unwrap_or_else(|| panic!("no rule"));
         for (key, value) in &k.rule_selector {
-            assert_eq!(pr["metadata"]["labels"][key.as_str()], value.as_str(), "{}: ruleSelector label {key}", b.name);
+            assert_eq!(
+                pr["metadata"]["labels"][key.as_str()],
+                value.as_str(),
+                "{}: ruleSelector label {key}",
+                b.name
+            );
         }
     }
 }
@@ -80,7 +131,8 @@ fn rules_from_the_built_overlays_pass_promtool_check_and_the_promtool_tests() {
         let file = format!("{}.rules.yaml", b.cluster());
         let text = yaml_serde::to_string(&b.rule_file()).unwrap_or_else(|e| panic!("{e}"));
         fs::write(work.join(&file), text).unwrap_or_else(|e| panic!("{e}"));
-        let out = run("promtool", &["check", "rules", &file], &work).unwrap_or_else(|e| panic!("{}: {e}", b.name));
+        let out = run("promtool", &["check", "rules", &file], &work)
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name));
         assert!(out.contains("SUCCESS"), "{}: {out}", b.name);
         rule_files.insert(file);
     }
@@ -89,14 +141,25 @@ fn rules_from_the_built_overlays_pass_promtool_check_and_the_promtool_tests() {
     let mut ran = 0;
     for entry in fs::read_dir(&tests).unwrap_or_else(|e| panic!("{}: {e}", tests.display())) {
         let p = entry.unwrap_or_else(|e| panic!("{e}")).path();
-        let Some(name) = p.file_name().and_then(|n| n.to_str()).filter(|n| n.ends_with(".test.yaml")).map(str::to_string) else { continue };
+        let Some(name) = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| n.ends_with(".test.yaml"))
+            .map(str::to_string)
+        else {
+            continue;
+        };
         let text = fs::read_to_string(&p).unwrap_or_else(|e| panic!("{e}"));
         let doc: Value = yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         for f in doc["rule_files"].as_array().into_iter().flatten() {
-            assert!(rule_files.contains(f.as_str().unwrap_or_default()), "{name} reads {f}, which no overlay builds");
+            assert!(
+                rule_files.contains(f.as_str().unwrap_or_default()),
+                "{name} reads {f}, which no overlay builds"
+            );
         }
         fs::write(work.join(&name), text).unwrap_or_else(|e| panic!("{e}"));
-        run("promtool", &["test", "rules", &name], &work).unwrap_or_else(|e| panic!("{name} against the kustomize-built rules:\n{e}"));
+        run("promtool", &["test", "rules", &name], &work)
+            .unwrap_or_else(|e| panic!("{name} against the kustomize-built rules:\n{e}"));
         ran += 1;
     }
     assert!(ran >= 1, "no promtool test file in {}", tests.display());

@@ -28,7 +28,10 @@ impl Scratch {
     fn new(tag: &str) -> Scratch {
         static SEQ: AtomicUsize = AtomicUsize::new(0);
         let n = SEQ.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("luneo-obs-promtool-{}-{tag}-{n}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "luneo-obs-promtool-{}-{tag}-{n}",
+            std::process::id()
+        ));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         Scratch(dir)
@@ -49,27 +52,47 @@ fn tests_dir() -> PathBuf {
 /// Every YAML document of a file, as JSON values.
 fn yaml_docs(name: &str, text: &str) -> Vec<Value> {
     yaml_serde::Deserializer::from_str(text)
-        .map(|d| Value::deserialize(d).unwrap_or_else(|e| panic!("generated file {name} is not valid YAML: {e}")))
+        .map(|d| {
+            Value::deserialize(d)
+                .unwrap_or_else(|e| panic!("generated file {name} is not valid YAML: {e}"))
+        })
         .collect()
 }
 
 /// The generated PrometheusRules as plain rule files: cluster name -> `{groups: [...]}`.
 fn generated_rule_files() -> BTreeMap<String, Value> {
     let r = luneo_obs_core::generate(&Default::default());
-    assert!(r.ok, "the embedded definitions do not generate: {:#?}", r.diagnostics);
+    assert!(
+        r.ok,
+        "the embedded definitions do not generate: {:#?}",
+        r.diagnostics
+    );
     let mut out = BTreeMap::new();
-    for (path, text) in r.files.iter().filter(|(p, _)| p.ends_with(".yaml") || p.ends_with(".yml")) {
+    for (path, text) in r
+        .files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".yaml") || p.ends_with(".yml"))
+    {
         for doc in yaml_docs(path, text) {
             if doc["kind"] != "PrometheusRule" {
                 continue;
             }
             let cluster = doc["metadata"]["labels"]["luneo.io/cluster"]
                 .as_str()
-                .unwrap_or_else(|| panic!("{path}: PrometheusRule without a luneo.io/cluster label"))
+                .unwrap_or_else(|| {
+                    panic!("{path}: PrometheusRule without a luneo.io/cluster label")
+                })
                 .to_string();
             let groups = doc["spec"]["groups"].clone();
-            assert!(groups.is_array(), "{path}: PrometheusRule without spec.groups");
-            assert!(out.insert(cluster.clone(), json!({ "groups": groups })).is_none(), "two PrometheusRules for cluster {cluster}");
+            assert!(
+                groups.is_array(),
+                "{path}: PrometheusRule without spec.groups"
+            );
+            assert!(
+                out.insert(cluster.clone(), json!({ "groups": groups }))
+                    .is_none(),
+                "two PrometheusRules for cluster {cluster}"
+            );
         }
     }
     out
@@ -77,7 +100,11 @@ fn generated_rule_files() -> BTreeMap<String, Value> {
 
 /// Run promtool with `args` in `dir`; the full output on failure.
 fn promtool(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = match Command::new("promtool").args(args).current_dir(dir).output() {
+    let out = match Command::new("promtool")
+        .args(args)
+        .current_dir(dir)
+        .output()
+    {
         Ok(o) => o,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
             "promtool is not installed (not found on PATH). Run `make setup` (installs Debian's \
@@ -85,11 +112,19 @@ fn promtool(dir: &Path, args: &[&str]) -> Result<String, String> {
         ),
         Err(e) => panic!("cannot run promtool: {e}"),
     };
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     if out.status.success() {
         Ok(text)
     } else {
-        Err(format!("`promtool {}` failed ({}):\n{text}", args.join(" "), out.status))
+        Err(format!(
+            "`promtool {}` failed ({}):\n{text}",
+            args.join(" "),
+            out.status
+        ))
     }
 }
 
@@ -105,10 +140,12 @@ fn workspace(tag: &str) -> (Scratch, BTreeMap<String, Value>) {
     );
     for (cluster, file) in &rules {
         let text = yaml_serde::to_string(file).unwrap_or_else(|e| panic!("{e}"));
-        fs::write(dir.0.join(format!("{cluster}.rules.yaml")), text).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(dir.0.join(format!("{cluster}.rules.yaml")), text)
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     for f in test_files() {
-        fs::copy(tests_dir().join(&f), dir.0.join(&f)).unwrap_or_else(|e| panic!("cannot copy {f}: {e}"));
+        fs::copy(tests_dir().join(&f), dir.0.join(&f))
+            .unwrap_or_else(|e| panic!("cannot copy {f}: {e}"));
     }
     (dir, rules)
 }
@@ -131,19 +168,29 @@ fn test_files() -> Vec<String> {
 /// evaluation) instead of failing clearly when groups are renamed.
 fn run_test_file(name: &str) {
     let (dir, rules) = workspace(name.trim_end_matches(".test.yaml"));
-    let text = fs::read_to_string(dir.0.join(name)).unwrap_or_else(|e| panic!("cannot read tests/promtool/{name}: {e}"));
-    let spec: Value = yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("tests/promtool/{name}: {e}"));
+    let text = fs::read_to_string(dir.0.join(name))
+        .unwrap_or_else(|e| panic!("cannot read tests/promtool/{name}: {e}"));
+    let spec: Value =
+        yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("tests/promtool/{name}: {e}"));
     let mut loaded = BTreeSet::new();
     for f in spec["rule_files"].as_array().into_iter().flatten() {
         let f = f.as_str().unwrap_or_default();
-        let cluster = f.strip_suffix(".rules.yaml").unwrap_or_else(|| panic!("tests/promtool/{name}: unexpected rule file {f}"));
-        let file = rules.get(cluster).unwrap_or_else(|| panic!("tests/promtool/{name}: no generated rules for {f}"));
+        let cluster = f
+            .strip_suffix(".rules.yaml")
+            .unwrap_or_else(|| panic!("tests/promtool/{name}: unexpected rule file {f}"));
+        let file = rules
+            .get(cluster)
+            .unwrap_or_else(|| panic!("tests/promtool/{name}: no generated rules for {f}"));
         for g in file["groups"].as_array().into_iter().flatten() {
             loaded.insert(g["name"].as_str().unwrap_or_default().to_string());
         }
     }
-    let order: BTreeSet<String> =
-        spec["group_eval_order"].as_array().into_iter().flatten().map(|g| g.as_str().unwrap_or_default().to_string()).collect();
+    let order: BTreeSet<String> = spec["group_eval_order"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| g.as_str().unwrap_or_default().to_string())
+        .collect();
     assert_eq!(
         order, loaded,
         "tests/promtool/{name}: group_eval_order must list exactly the generated rule groups (recording groups before alert groups)"
@@ -160,7 +207,10 @@ fn generated_rules_pass_promtool_check_rules() {
     for cluster in rules.keys() {
         let file = format!("{cluster}.rules.yaml");
         match promtool(&dir.0, &["check", "rules", &file]) {
-            Ok(out) => assert!(out.contains("SUCCESS"), "unexpected promtool output for {file}:\n{out}"),
+            Ok(out) => assert!(
+                out.contains("SUCCESS"),
+                "unexpected promtool output for {file}:\n{out}"
+            ),
             Err(e) => failures.push(e),
         }
     }
@@ -171,7 +221,11 @@ fn generated_rules_pass_promtool_check_rules() {
 fn every_promtool_test_file_is_run_by_a_test() {
     assert_eq!(
         test_files(),
-        ["cross-cluster.test.yaml", "primary.test.yaml", "standby.test.yaml"],
+        [
+            "cross-cluster.test.yaml",
+            "primary.test.yaml",
+            "standby.test.yaml"
+        ],
         "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/"
     );
 }

@@ -141,18 +141,31 @@ const PD_DESCRIPTION: &str = r#"[{{ .CommonLabels.cluster }}] {{ .CommonLabels.a
 fn pd_details() -> BTreeMap<String, String> {
     let mut d = BTreeMap::new();
     d.insert("summary".into(), "{{ .CommonAnnotations.summary }}".into());
-    d.insert("description".into(), "{{ range .Alerts }}{{ .Annotations.description }} {{ end }}".into());
+    d.insert(
+        "description".into(),
+        "{{ range .Alerts }}{{ .Annotations.description }} {{ end }}".into(),
+    );
     d.insert("cluster".into(), "{{ .CommonLabels.cluster }}".into());
     d.insert("severity".into(), "{{ .CommonLabels.severity }}".into());
-    d.insert("runbook".into(), "{{ .CommonAnnotations.runbook_url }}".into());
-    d.insert("dashboard".into(), "{{ .CommonAnnotations.dashboard_url }}".into());
+    d.insert(
+        "runbook".into(),
+        "{{ .CommonAnnotations.runbook_url }}".into(),
+    );
+    d.insert(
+        "dashboard".into(),
+        "{{ .CommonAnnotations.dashboard_url }}".into(),
+    );
     d.insert("firing".into(), "{{ .Alerts.Firing | len }}".into());
     d.insert("resolved".into(), "{{ .Alerts.Resolved | len }}".into());
     d
 }
 
 fn receiver(defs: &Definitions, r: &crate::model::Receiver) -> AmReceiver {
-    let mut out = AmReceiver { name: r.name.clone(), slack_configs: vec![], pagerduty_configs: vec![] };
+    let mut out = AmReceiver {
+        name: r.name.clone(),
+        slack_configs: vec![],
+        pagerduty_configs: vec![],
+    };
     if let Some(s) = &r.slack {
         out.slack_configs.push(SlackConfig {
             send_resolved: true,
@@ -176,8 +189,14 @@ fn receiver(defs: &Definitions, r: &crate::model::Receiver) -> AmReceiver {
             component: "{{ .CommonLabels.cluster }}".into(),
             group: "{{ .CommonLabels.cluster }}".into(),
             links: vec![
-                PdLink { href: "{{ .CommonAnnotations.runbook_url }}".into(), text: "Runbook".into() },
-                PdLink { href: "{{ .CommonAnnotations.dashboard_url }}".into(), text: "Dashboard".into() },
+                PdLink {
+                    href: "{{ .CommonAnnotations.runbook_url }}".into(),
+                    text: "Runbook".into(),
+                },
+                PdLink {
+                    href: "{{ .CommonAnnotations.dashboard_url }}".into(),
+                    text: "Dashboard".into(),
+                },
             ],
             details: pd_details(),
         });
@@ -188,13 +207,22 @@ fn receiver(defs: &Definitions, r: &crate::model::Receiver) -> AmReceiver {
 fn severity_routes(sev: AlertSeverity, receivers: &[String]) -> Vec<Route> {
     let matchers = vec![format!("severity=\"{}\"", sev.as_str())];
     if receivers.is_empty() {
-        return vec![Route { receiver: NULL_RECEIVER.into(), matchers, ..Default::default() }];
+        return vec![Route {
+            receiver: NULL_RECEIVER.into(),
+            matchers,
+            ..Default::default()
+        }];
     }
     let n = receivers.len();
     receivers
         .iter()
         .enumerate()
-        .map(|(i, r)| Route { receiver: r.clone(), matchers: matchers.clone(), continue_: i + 1 < n, ..Default::default() })
+        .map(|(i, r)| Route {
+            receiver: r.clone(),
+            matchers: matchers.clone(),
+            continue_: i + 1 < n,
+            ..Default::default()
+        })
         .collect()
 }
 
@@ -203,7 +231,11 @@ pub fn config(defs: &Definitions) -> AmConfig {
     let n = &defs.spec.notifications;
     let g = &n.grouping;
     let mut routes = vec![Route {
-        receiver: n.watchdog.receiver.clone().unwrap_or_else(|| NULL_RECEIVER.into()),
+        receiver: n
+            .watchdog
+            .receiver
+            .clone()
+            .unwrap_or_else(|| NULL_RECEIVER.into()),
         matchers: vec![format!("alertname=\"{}\"", n.watchdog.alert_name)],
         repeat_interval: Some(n.watchdog.repeat_interval.clone()),
         ..Default::default()
@@ -226,9 +258,16 @@ pub fn config(defs: &Definitions) -> AmConfig {
         equal: n.inhibition.equal.clone(),
     }];
     let mut receivers: Vec<AmReceiver> = n.receivers.iter().map(|r| receiver(defs, r)).collect();
-    receivers.push(AmReceiver { name: NULL_RECEIVER.into(), slack_configs: vec![], pagerduty_configs: vec![] });
+    receivers.push(AmReceiver {
+        name: NULL_RECEIVER.into(),
+        slack_configs: vec![],
+        pagerduty_configs: vec![],
+    });
     AmConfig {
-        global: Global { resolve_timeout: "5m".into(), pagerduty_url: PAGERDUTY_URL.into() },
+        global: Global {
+            resolve_timeout: "5m".into(),
+            pagerduty_url: PAGERDUTY_URL.into(),
+        },
         route,
         inhibit_rules,
         receivers,
@@ -271,7 +310,14 @@ pub fn files(l: &Loaded, head: &str) -> Vec<(String, String)> {
     let defs = &l.defs;
     let cfg = config(defs);
     let secrets = secret_names(&defs.spec.notifications);
-    let values = Values { alertmanager: ValuesAlertmanager { config: cfg.clone(), alertmanager_spec: ValuesSpec { secrets: secrets.clone() } } };
+    let values = Values {
+        alertmanager: ValuesAlertmanager {
+            config: cfg.clone(),
+            alertmanager_spec: ValuesSpec {
+                secrets: secrets.clone(),
+            },
+        },
+    };
     let values_head = format!(
         "{head}# kube-prometheus-stack values: pass with `helm upgrade ... -f {VALUES_FILE}` (or as a values file of the\n# Argo CD Application). Secrets to create in `{}` before the upgrade: {}.\n",
         defs.spec.kubernetes.namespace,
@@ -279,8 +325,14 @@ pub fn files(l: &Loaded, head: &str) -> Vec<(String, String)> {
     );
     let config_head = format!("{head}# The same Alertmanager configuration as {VALUES_FILE}, for amtool and a bare Alertmanager.\n");
     vec![
-        (VALUES_FILE.to_string(), format!("{values_head}{}", crate::manifests::to_yaml(&values))),
-        (CONFIG_FILE.to_string(), format!("{config_head}{}", crate::manifests::to_yaml(&cfg))),
+        (
+            VALUES_FILE.to_string(),
+            format!("{values_head}{}", crate::manifests::to_yaml(&values)),
+        ),
+        (
+            CONFIG_FILE.to_string(),
+            format!("{config_head}{}", crate::manifests::to_yaml(&cfg)),
+        ),
     ]
 }
 
@@ -292,7 +344,10 @@ pub fn watchdog_group(defs: &Definitions, cluster: &Cluster) -> RuleGroup {
     labels.insert("severity".to_string(), "none".to_string());
     labels.insert("cluster".to_string(), cluster.name.clone());
     let mut ann = BTreeMap::new();
-    ann.insert("summary".to_string(), "An alert that always fires, to prove the alerting pipeline works.".to_string());
+    ann.insert(
+        "summary".to_string(),
+        "An alert that always fires, to prove the alerting pipeline works.".to_string(),
+    );
     ann.insert(
         "description".to_string(),
         format!(
@@ -300,11 +355,20 @@ pub fn watchdog_group(defs: &Definitions, cluster: &Cluster) -> RuleGroup {
             cluster.name
         ),
     );
-    ann.insert("runbook_url".to_string(), crate::rules::runbook_url(defs, &w.alert_name));
+    ann.insert(
+        "runbook_url".to_string(),
+        crate::rules::runbook_url(defs, &w.alert_name),
+    );
     RuleGroup {
         name: format!("luneo-obs.{}.watchdog", cluster.name),
         interval: None,
-        rules: vec![Rule { alert: Some(w.alert_name.clone()), expr: "vector(1)".into(), labels, annotations: ann, ..Default::default() }],
+        rules: vec![Rule {
+            alert: Some(w.alert_name.clone()),
+            expr: "vector(1)".into(),
+            labels,
+            annotations: ann,
+            ..Default::default()
+        }],
     }
 }
 
@@ -331,7 +395,12 @@ pub fn scaled(l: &Loaded, factor: u32) -> Loaded {
         a.for_ = scale_duration(&a.for_, factor);
     }
     let n = &mut out.defs.spec.notifications;
-    for d in [&mut n.grouping.group_wait, &mut n.grouping.group_interval, &mut n.grouping.repeat_interval, &mut n.watchdog.repeat_interval] {
+    for d in [
+        &mut n.grouping.group_wait,
+        &mut n.grouping.group_interval,
+        &mut n.grouping.repeat_interval,
+        &mut n.watchdog.repeat_interval,
+    ] {
         *d = scale_duration(d, factor);
     }
     out
@@ -343,18 +412,23 @@ pub fn scaled(l: &Loaded, factor: u32) -> Loaded {
 fn is_dns_subdomain(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 fn is_secret_key(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !s.is_empty()
+        && s.len() <= 253
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn is_label_name(s: &str) -> bool {
     let mut c = s.chars();
-    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_') && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
 struct Ck<'a> {
@@ -365,20 +439,32 @@ struct Ck<'a> {
 
 impl Ck<'_> {
     fn err(&mut self, code: &str, path: &str, msg: String, hint: &str) {
-        self.out.push(Diagnostic::error(code, self.file, self.doc.pos(path), msg).with_hint(hint));
+        self.out
+            .push(Diagnostic::error(code, self.file, self.doc.pos(path), msg).with_hint(hint));
     }
     fn warn(&mut self, code: &str, path: &str, msg: String, hint: &str) {
-        self.out.push(Diagnostic::warning(code, self.file, self.doc.pos(path), msg).with_hint(hint));
+        self.out
+            .push(Diagnostic::warning(code, self.file, self.doc.pos(path), msg).with_hint(hint));
     }
     fn duration(&mut self, path: &str, v: &str) -> Option<u64> {
         match duration::parse(v) {
             Ok(0) => {
-                self.err("notifications/intervals", path, format!("`{v}` is zero"), "use a positive duration, e.g. 30s");
+                self.err(
+                    "notifications/intervals",
+                    path,
+                    format!("`{v}` is zero"),
+                    "use a positive duration, e.g. 30s",
+                );
                 None
             }
             Ok(ms) => Some(ms),
             Err(e) => {
-                self.err("definitions/bad-duration", path, e, "write durations as Prometheus does: 30s, 5m, 1h30m");
+                self.err(
+                    "definitions/bad-duration",
+                    path,
+                    e,
+                    "write durations as Prometheus does: 30s, 5m, 1h30m",
+                );
                 None
             }
         }
@@ -387,33 +473,71 @@ impl Ck<'_> {
 
 /// Semantic checks of `spec.notifications` and of the DR settings.
 pub fn check(file: &str, doc: &Document, defs: &Definitions) -> Vec<Diagnostic> {
-    let mut c = Ck { file, doc, out: Vec::new() };
+    let mut c = Ck {
+        file,
+        doc,
+        out: Vec::new(),
+    };
     let n = &defs.spec.notifications;
     let base = "spec.notifications";
     let mut names = BTreeSet::new();
     for (i, r) in n.receivers.iter().enumerate() {
         let p = format!("{base}.receivers[{i}]");
         if !names.insert(r.name.as_str()) {
-            c.err("definitions/duplicate-name", &format!("{p}.name"), format!("receiver `{}` is defined twice", r.name), "receiver names must be unique");
+            c.err(
+                "definitions/duplicate-name",
+                &format!("{p}.name"),
+                format!("receiver `{}` is defined twice", r.name),
+                "receiver names must be unique",
+            );
         }
         if r.name == NULL_RECEIVER {
-            c.err("definitions/bad-name", &format!("{p}.name"), "`null` is the generated receiver that drops notifications".into(), "choose another name; an empty route list already means `null`");
-        } else if r.name.is_empty() || !r.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-') {
-            c.err("definitions/bad-name", &format!("{p}.name"), format!("receiver name `{}` must be lower-case letters, digits and dashes", r.name), "e.g. slack-sre");
+            c.err(
+                "definitions/bad-name",
+                &format!("{p}.name"),
+                "`null` is the generated receiver that drops notifications".into(),
+                "choose another name; an empty route list already means `null`",
+            );
+        } else if r.name.is_empty()
+            || !r
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+        {
+            c.err(
+                "definitions/bad-name",
+                &format!("{p}.name"),
+                format!(
+                    "receiver name `{}` must be lower-case letters, digits and dashes",
+                    r.name
+                ),
+                "e.g. slack-sre",
+            );
         }
         match (&r.slack, &r.pagerduty) {
             (Some(_), Some(_)) | (None, None) => c.err(
                 "notifications/receiver-kind",
                 &p,
-                format!("receiver `{}` must have exactly one of `slack` or `pagerduty`", r.name),
+                format!(
+                    "receiver `{}` must have exactly one of `slack` or `pagerduty`",
+                    r.name
+                ),
                 "declare one receiver per integration and list both in the route",
             ),
             _ => {}
         }
         let mut refs = Vec::new();
         if let Some(s) = &r.slack {
-            if !(s.channel.starts_with('#') || s.channel.starts_with('@')) || s.channel.len() < 2 || s.channel.contains(char::is_whitespace) {
-                c.err("notifications/slack-channel", &format!("{p}.slack.channel"), format!("`{}` is not a Slack channel", s.channel), "write the channel with its #, quoted in YAML: \"#sre\"");
+            if !(s.channel.starts_with('#') || s.channel.starts_with('@'))
+                || s.channel.len() < 2
+                || s.channel.contains(char::is_whitespace)
+            {
+                c.err(
+                    "notifications/slack-channel",
+                    &format!("{p}.slack.channel"),
+                    format!("`{}` is not a Slack channel", s.channel),
+                    "write the channel with its #, quoted in YAML: \"#sre\"",
+                );
             }
             refs.push((format!("{p}.slack.apiUrl"), &s.api_url));
         }
@@ -433,27 +557,67 @@ pub fn check(file: &str, doc: &Document, defs: &Definitions) -> Vec<Diagnostic> 
     let hint = format!("defined receivers: {}", known.join(", "));
     let refer = |c: &mut Ck<'_>, path: String, name: &str| {
         if !names.contains(name) {
-            c.err("notifications/unknown-receiver", &path, format!("receiver `{name}` is not defined in spec.notifications.receivers"), &hint);
+            c.err(
+                "notifications/unknown-receiver",
+                &path,
+                format!("receiver `{name}` is not defined in spec.notifications.receivers"),
+                &hint,
+            );
         }
     };
-    let sev_lists = [(AlertSeverity::Critical, "critical", &n.routes.critical), (AlertSeverity::Warning, "warning", &n.routes.warning), (AlertSeverity::Info, "info", &n.routes.info)];
+    let sev_lists = [
+        (AlertSeverity::Critical, "critical", &n.routes.critical),
+        (AlertSeverity::Warning, "warning", &n.routes.warning),
+        (AlertSeverity::Info, "info", &n.routes.info),
+    ];
     for (sev, key, list) in sev_lists {
         let mut seen = BTreeSet::new();
         for (j, r) in list.iter().enumerate() {
             refer(&mut c, format!("{base}.routes.{key}[{j}]"), r);
             if !seen.insert(r.as_str()) {
-                c.err("definitions/duplicate-name", &format!("{base}.routes.{key}[{j}]"), format!("receiver `{r}` is listed twice for {key}"), "list each receiver once");
+                c.err(
+                    "definitions/duplicate-name",
+                    &format!("{base}.routes.{key}[{j}]"),
+                    format!("receiver `{r}` is listed twice for {key}"),
+                    "list each receiver once",
+                );
             }
         }
-        let used: Vec<&str> = defs.spec.alerts.iter().filter(|a| a.severity == sev).map(|a| a.name.as_str()).collect();
+        let used: Vec<&str> = defs
+            .spec
+            .alerts
+            .iter()
+            .filter(|a| a.severity == sev)
+            .map(|a| a.name.as_str())
+            .collect();
         if list.is_empty() && sev != AlertSeverity::Info && !used.is_empty() {
-            c.err("notifications/unrouted-severity", &format!("{base}.routes.{key}"), format!("{key} alerts ({}) reach no receiver", used.join(", ")), "list the receivers of this severity, e.g. [slack-sre]");
+            c.err(
+                "notifications/unrouted-severity",
+                &format!("{base}.routes.{key}"),
+                format!("{key} alerts ({}) reach no receiver", used.join(", ")),
+                "list the receivers of this severity, e.g. [slack-sre]",
+            );
         }
     }
-    if sev_lists[0].2.iter().all(|r| n.receivers.iter().find(|x| &x.name == r).is_none_or(|x| x.pagerduty.is_none())) && !n.routes.critical.is_empty() {
-        c.warn("notifications/critical-not-paged", &format!("{base}.routes.critical"), "critical alerts page nobody: no PagerDuty receiver in routes.critical".into(), "add the PagerDuty receiver to routes.critical");
+    if sev_lists[0].2.iter().all(|r| {
+        n.receivers
+            .iter()
+            .find(|x| &x.name == r)
+            .is_none_or(|x| x.pagerduty.is_none())
+    }) && !n.routes.critical.is_empty()
+    {
+        c.warn(
+            "notifications/critical-not-paged",
+            &format!("{base}.routes.critical"),
+            "critical alerts page nobody: no PagerDuty receiver in routes.critical".into(),
+            "add the PagerDuty receiver to routes.critical",
+        );
     }
-    refer(&mut c, format!("{base}.defaultReceiver"), &n.default_receiver);
+    refer(
+        &mut c,
+        format!("{base}.defaultReceiver"),
+        &n.default_receiver,
+    );
     if let Some(w) = &n.watchdog.receiver {
         refer(&mut c, format!("{base}.watchdog.receiver"), w);
     }
@@ -461,23 +625,39 @@ pub fn check(file: &str, doc: &Document, defs: &Definitions) -> Vec<Diagnostic> 
     let g = &n.grouping;
     for (j, l) in g.group_by.iter().enumerate() {
         if l != "..." && !is_label_name(l) {
-            c.err("definitions/bad-label-name", &format!("{base}.grouping.groupBy[{j}]"), format!("`{l}` is not a valid label name"), "group by label names, e.g. [alertname, cluster]");
+            c.err(
+                "definitions/bad-label-name",
+                &format!("{base}.grouping.groupBy[{j}]"),
+                format!("`{l}` is not a valid label name"),
+                "group by label names, e.g. [alertname, cluster]",
+            );
         }
     }
     let gw = c.duration(&format!("{base}.grouping.groupWait"), &g.group_wait);
     let gi = c.duration(&format!("{base}.grouping.groupInterval"), &g.group_interval);
-    let ri = c.duration(&format!("{base}.grouping.repeatInterval"), &g.repeat_interval);
+    let ri = c.duration(
+        &format!("{base}.grouping.repeatInterval"),
+        &g.repeat_interval,
+    );
     let _ = gw;
     if let (Some(gi), Some(ri)) = (gi, ri) {
         if ri < gi {
             c.err("notifications/intervals", &format!("{base}.grouping.repeatInterval"), format!("repeatInterval {} is shorter than groupInterval {}: Alertmanager can only repeat at group intervals", g.repeat_interval, g.group_interval), "make repeatInterval a multiple of groupInterval, e.g. 4h with 5m");
         }
     }
-    c.duration(&format!("{base}.watchdog.repeatInterval"), &n.watchdog.repeat_interval);
+    c.duration(
+        &format!("{base}.watchdog.repeatInterval"),
+        &n.watchdog.repeat_interval,
+    );
     // Inhibition.
     for (j, l) in n.inhibition.equal.iter().enumerate() {
         if !is_label_name(l) {
-            c.err("definitions/bad-label-name", &format!("{base}.inhibition.equal[{j}]"), format!("`{l}` is not a valid label name"), "e.g. [alertname, cluster]");
+            c.err(
+                "definitions/bad-label-name",
+                &format!("{base}.inhibition.equal[{j}]"),
+                format!("`{l}` is not a valid label name"),
+                "e.g. [alertname, cluster]",
+            );
         }
     }
     if !n.inhibition.equal.iter().any(|l| l == "alertname") {
@@ -485,11 +665,23 @@ pub fn check(file: &str, doc: &Document, defs: &Definitions) -> Vec<Diagnostic> 
     }
     // Watchdog.
     let w = &n.watchdog.alert_name;
-    if !w.starts_with(|ch: char| ch.is_ascii_uppercase()) || !w.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-        c.err("alert/name", &format!("{base}.watchdog.alertName"), format!("alert name `{w}` must be CamelCase letters and digits"), "kube-prometheus calls it Watchdog");
+    if !w.starts_with(|ch: char| ch.is_ascii_uppercase())
+        || !w.chars().all(|ch| ch.is_ascii_alphanumeric())
+    {
+        c.err(
+            "alert/name",
+            &format!("{base}.watchdog.alertName"),
+            format!("alert name `{w}` must be CamelCase letters and digits"),
+            "kube-prometheus calls it Watchdog",
+        );
     }
     if let Some(i) = defs.spec.alerts.iter().position(|a| &a.name == w) {
-        c.err("definitions/duplicate-name", &format!("spec.alerts[{i}].name"), format!("alert `{w}` is the Watchdog's name"), "rename the alert or spec.notifications.watchdog.alertName");
+        c.err(
+            "definitions/duplicate-name",
+            &format!("spec.alerts[{i}].name"),
+            format!("alert `{w}` is the Watchdog's name"),
+            "rename the alert or spec.notifications.watchdog.alertName",
+        );
     }
     // DR settings.
     if let Some(ms) = c.duration(&format!("{base}.dr.maxWindow"), &n.dr.max_window) {
@@ -516,7 +708,10 @@ pub fn find_secrets(text: &str) -> Vec<(usize, usize, String)> {
         for (pat, what) in [
             ("hooks.slack.com/", "a Slack webhook URL"),
             ("hooks.slack-gov.com/", "a Slack webhook URL"),
-            ("events.pagerduty.com/integration/", "a PagerDuty integration URL"),
+            (
+                "events.pagerduty.com/integration/",
+                "a PagerDuty integration URL",
+            ),
             ("xoxb-", "a Slack bot token"),
             ("xoxp-", "a Slack user token"),
             ("xapp-", "a Slack app token"),
@@ -525,13 +720,29 @@ pub fn find_secrets(text: &str) -> Vec<(usize, usize, String)> {
                 out.push((ln + 1, i + 1, what.to_string()));
             }
         }
-        for field in ["api_url:", "routing_key:", "service_key:", "apiurl:", "routingkey:"] {
+        for field in [
+            "api_url:",
+            "routing_key:",
+            "service_key:",
+            "apiurl:",
+            "routingkey:",
+        ] {
             if let Some(i) = lower.find(field) {
                 let rest = line[i + field.len()..].trim();
                 let before = &lower[..i];
-                let is_key = before.trim_start().is_empty() || before.trim_end().ends_with('-') || before.trim_end().ends_with('{') || before.trim_end().ends_with(',');
+                let is_key = before.trim_start().is_empty()
+                    || before.trim_end().ends_with('-')
+                    || before.trim_end().ends_with('{')
+                    || before.trim_end().ends_with(',');
                 if is_key && !rest.is_empty() && !rest.starts_with('#') && !rest.starts_with('{') {
-                    out.push((ln + 1, i + 1, format!("an inline `{}` credential field", field.trim_end_matches(':'))));
+                    out.push((
+                        ln + 1,
+                        i + 1,
+                        format!(
+                            "an inline `{}` credential field",
+                            field.trim_end_matches(':')
+                        ),
+                    ));
                 }
             }
         }
@@ -545,8 +756,16 @@ pub fn find_secrets(text: &str) -> Vec<(usize, usize, String)> {
                     j += 1;
                 }
                 let tok = &b[i..j];
-                if tok.len() == 32 && tok.iter().all(u8::is_ascii_alphanumeric) && tok.iter().any(u8::is_ascii_digit) && tok.iter().any(u8::is_ascii_alphabetic) {
-                    out.push((ln + 1, i + 1, "a routing-key-like token (32 letters and digits)".to_string()));
+                if tok.len() == 32
+                    && tok.iter().all(u8::is_ascii_alphanumeric)
+                    && tok.iter().any(u8::is_ascii_digit)
+                    && tok.iter().any(u8::is_ascii_alphabetic)
+                {
+                    out.push((
+                        ln + 1,
+                        i + 1,
+                        "a routing-key-like token (32 letters and digits)".to_string(),
+                    ));
                 }
                 i = j;
             } else {
@@ -587,7 +806,10 @@ mod tests {
         let s = scaled(&l, 60);
         assert_eq!(s.defs.spec.alerts[0].for_, "5s");
         assert_eq!(s.defs.spec.notifications.grouping.group_wait, "500ms");
-        assert_eq!(s.defs.spec.alerts[0].threshold, l.defs.spec.alerts[0].threshold);
+        assert_eq!(
+            s.defs.spec.alerts[0].threshold,
+            l.defs.spec.alerts[0].threshold
+        );
         assert_eq!(s.defs.spec.alerts[2].window, l.defs.spec.alerts[2].window);
     }
 }

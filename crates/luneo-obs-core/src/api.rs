@@ -105,6 +105,9 @@ pub struct AlertExplanation {
 pub struct ExplainResponse {
     pub ok: bool,
     pub alert: Option<AlertExplanation>,
+    /// Every alert, when the request names none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub all: Vec<AlertExplanation>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -119,14 +122,21 @@ fn load_source(src: &Option<Source>) -> Result<Loaded, Vec<Diagnostic>> {
 pub fn generate(req: &GenerateRequest) -> GenerateResponse {
     let l = match load_source(&req.definitions) {
         Ok(l) => l,
-        Err(d) => return GenerateResponse { ok: false, files: BTreeMap::new(), diagnostics: d },
+        Err(d) => {
+            return GenerateResponse {
+                ok: false,
+                files: BTreeMap::new(),
+                diagnostics: d,
+            }
+        }
     };
     // Drill mode: scaled `for`s are checked against a scrape interval scaled alike.
     let (l, checked) = match req.time_scale {
         Some(f) if f > 1 => {
             let s = crate::alertmanager::scaled(&l, f);
             let mut c = s.clone();
-            c.defs.spec.metrics.scrape_interval = crate::alertmanager::scale_duration(&c.defs.spec.metrics.scrape_interval, f);
+            c.defs.spec.metrics.scrape_interval =
+                crate::alertmanager::scale_duration(&c.defs.spec.metrics.scrape_interval, f);
             (s, c)
         }
         _ => (l.clone(), l),
@@ -140,9 +150,17 @@ pub fn generate(req: &GenerateRequest) -> GenerateResponse {
     }
     diag::sort(&mut diagnostics);
     if diag::has_errors(&diagnostics) {
-        return GenerateResponse { ok: false, files: BTreeMap::new(), diagnostics };
+        return GenerateResponse {
+            ok: false,
+            files: BTreeMap::new(),
+            diagnostics,
+        };
     }
-    GenerateResponse { ok: true, files, diagnostics }
+    GenerateResponse {
+        ok: true,
+        files,
+        diagnostics,
+    }
 }
 
 /// Checks on the generated rules, mapped back to the definitions.
@@ -160,14 +178,32 @@ fn rule_findings(l: &Loaded, outs: &[manifests::ClusterOutput]) -> Vec<Diagnosti
                 .map(|x| x.path.clone())
                 .unwrap_or_else(|| "spec".into());
             let field_path = match (f.field, path.starts_with("spec.alerts[")) {
-                ("expr", true) if l.doc.index.contains_key(&format!("{path}.expr")) => format!("{path}.expr"),
+                ("expr", true) if l.doc.index.contains_key(&format!("{path}.expr")) => {
+                    format!("{path}.expr")
+                }
                 ("for", true) => format!("{path}.for"),
-                ("labels", true) if l.doc.index.contains_key(&format!("{path}.labels")) => format!("{path}.labels"),
-                ("annotations", true) if l.doc.index.contains_key(&format!("{path}.description")) => format!("{path}.description"),
+                ("labels", true) if l.doc.index.contains_key(&format!("{path}.labels")) => {
+                    format!("{path}.labels")
+                }
+                ("annotations", true)
+                    if l.doc.index.contains_key(&format!("{path}.description")) =>
+                {
+                    format!("{path}.description")
+                }
                 _ => path,
             };
-            let d = Diagnostic::new(f.code, f.severity, &l.file, l.pos(&field_path), format!("{} (cluster {})", f.message, o.rules.cluster)).with_hint(f.hint);
-            if !out.iter().any(|x| x.code == d.code && x.line == d.line && x.message == d.message) {
+            let d = Diagnostic::new(
+                f.code,
+                f.severity,
+                &l.file,
+                l.pos(&field_path),
+                format!("{} (cluster {})", f.message, o.rules.cluster),
+            )
+            .with_hint(f.hint);
+            if !out
+                .iter()
+                .any(|x| x.code == d.code && x.line == d.line && x.message == d.message)
+            {
                 out.push(d);
             }
         }
@@ -207,21 +243,45 @@ pub fn validate(req: &ValidateRequest) -> ValidateResponse {
         Err(d) => d,
     };
     diag::sort(&mut diagnostics);
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
-    ValidateResponse { ok: errors == 0, errors, warnings, diagnostics }
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    ValidateResponse {
+        ok: errors == 0,
+        errors,
+        warnings,
+        diagnostics,
+    }
 }
 
-fn check_tree(expected: &BTreeMap<String, String>, tree: &ManifestTree, l: &Loaded) -> Vec<Diagnostic> {
+fn check_tree(
+    expected: &BTreeMap<String, String>,
+    tree: &ManifestTree,
+    l: &Loaded,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let root = if tree.root.is_empty() { "manifests".to_string() } else { tree.root.trim_end_matches('/').to_string() };
+    let root = if tree.root.is_empty() {
+        "manifests".to_string()
+    } else {
+        tree.root.trim_end_matches('/').to_string()
+    };
     let at = |p: &str| format!("{root}/{p}");
     let top = Pos { line: 1, column: 1 };
     for (path, want) in expected {
         match tree.files.get(path) {
             None => out.push(
-                Diagnostic::error("manifests/missing-file", &at(path), top, "this generated file is missing from the tree")
-                    .with_hint("run `kubectl luneo-obs generate` and commit the result"),
+                Diagnostic::error(
+                    "manifests/missing-file",
+                    &at(path),
+                    top,
+                    "this generated file is missing from the tree",
+                )
+                .with_hint("run `kubectl luneo-obs generate` and commit the result"),
             ),
             Some(have) if have != want => {
                 let line = first_diff_line(have, want);
@@ -241,11 +301,21 @@ fn check_tree(expected: &BTreeMap<String, String>, tree: &ManifestTree, l: &Load
         out.extend(crate::alertmanager::scan_secrets(&at(path), content));
     }
     for path in tree.files.keys() {
-        let ours = path.starts_with(manifests::OVERLAYS_DIR) || path.starts_with(crate::gitops::ARGOCD_DIR) || path.starts_with(crate::alertmanager::DIR) || path == manifests::MARKER;
+        let ours = path.starts_with(manifests::OVERLAYS_DIR)
+            || path.starts_with(crate::gitops::ARGOCD_DIR)
+            || path.starts_with(crate::alertmanager::DIR)
+            || path == manifests::MARKER;
         if ours && !expected.contains_key(path) {
             out.push(
-                Diagnostic::error("manifests/unexpected-file", &at(path), top, "this file is in the generated tree but the definitions do not produce it")
-                    .with_hint("delete it, or run `kubectl luneo-obs generate` (which replaces the tree)"),
+                Diagnostic::error(
+                    "manifests/unexpected-file",
+                    &at(path),
+                    top,
+                    "this file is in the generated tree but the definitions do not produce it",
+                )
+                .with_hint(
+                    "delete it, or run `kubectl luneo-obs generate` (which replaces the tree)",
+                ),
             );
         }
     }
@@ -263,8 +333,13 @@ fn check_rules_file(file: &str, text: &str, l: &Loaded) -> Vec<Diagnostic> {
     let pr: rules::PrometheusRule = match serde_json::from_value(doc.value.clone()) {
         Ok(p) => p,
         Err(e) => {
-            return vec![Diagnostic::error("manifests/bad-prometheus-rule", file, doc.pos(""), format!("not a valid PrometheusRule: {e}"))
-                .with_hint("regenerate the file with `kubectl luneo-obs generate`")]
+            return vec![Diagnostic::error(
+                "manifests/bad-prometheus-rule",
+                file,
+                doc.pos(""),
+                format!("not a valid PrometheusRule: {e}"),
+            )
+            .with_hint("regenerate the file with `kubectl luneo-obs generate`")]
         }
     };
     #[cfg(feature = "promql")]
@@ -274,7 +349,11 @@ fn check_rules_file(file: &str, text: &str, l: &Loaded) -> Vec<Diagnostic> {
             .into_iter()
             .map(|f| {
                 let base = format!("spec.groups[{}].rules[{}]", f.group, f.rule);
-                let p = if f.field.is_empty() { format!("spec.groups[{}]", f.group) } else { format!("{base}.{}", f.field) };
+                let p = if f.field.is_empty() {
+                    format!("spec.groups[{}]", f.group)
+                } else {
+                    format!("{base}.{}", f.field)
+                };
                 Diagnostic::new(f.code, f.severity, file, doc.pos(&p), f.message).with_hint(f.hint)
             })
             .collect()
@@ -290,43 +369,62 @@ fn check_rules_file(file: &str, text: &str, l: &Loaded) -> Vec<Diagnostic> {
 pub fn explain(req: &ExplainRequest) -> ExplainResponse {
     let l = match load_source(&req.definitions) {
         Ok(l) => l,
-        Err(d) => return ExplainResponse { ok: false, alert: None, diagnostics: d },
+        Err(d) => {
+            return ExplainResponse {
+                ok: false,
+                alert: None,
+                all: Vec::new(),
+                diagnostics: d,
+            }
+        }
     };
+    if req.alert.is_empty() {
+        let all = l
+            .defs
+            .spec
+            .alerts
+            .iter()
+            .map(|a| explain_alert(&l, a))
+            .collect();
+        return ExplainResponse {
+            ok: true,
+            alert: None,
+            all,
+            diagnostics: l.warnings.clone(),
+        };
+    }
     let Some(a) = l.defs.spec.alerts.iter().find(|a| a.name == req.alert) else {
         let names: Vec<&str> = l.defs.spec.alerts.iter().map(|a| a.name.as_str()).collect();
-        let d = Diagnostic::error("explain/unknown-alert", &l.file, l.pos("spec.alerts"), format!("no alert named `{}`", req.alert))
-            .with_hint(format!("defined alerts: {}", names.join(", ")));
-        return ExplainResponse { ok: false, alert: None, diagnostics: vec![d] };
+        let d = Diagnostic::error(
+            "explain/unknown-alert",
+            &l.file,
+            l.pos("spec.alerts"),
+            format!("no alert named `{}`", req.alert),
+        )
+        .with_hint(format!("defined alerts: {}", names.join(", ")));
+        return ExplainResponse {
+            ok: false,
+            alert: None,
+            all: Vec::new(),
+            diagnostics: vec![d],
+        };
     };
-    let pos = l.pos(&l.alert_path(&a.name));
-    let threshold = match &a.threshold {
-        Some(t) => format!("{} {}", fmt_num(t.value), t.unit.as_str()),
-        None if a.slo == SloKind::ApiNoTraffic => format!("no request for {}", a.for_),
-        None => String::new(),
-    };
-    let exprs = a.clusters.iter().map(|c| ClusterExpr { cluster: c.clone(), expr: rules::alert_expr(&l.defs, a, c) }).collect();
     ExplainResponse {
         ok: true,
-        alert: Some(AlertExplanation {
-            name: a.name.clone(),
-            slo: a.slo.as_str().to_string(),
-            summary: a.summary.clone(),
-            threshold,
-            threshold_value: a.threshold.as_ref().map(|t| t.value),
-            threshold_unit: a.threshold.as_ref().map(|t| t.unit.as_str().to_string()),
-            threshold_in_expr: rules::threshold_in_metric_unit(&l.defs, a),
-            r#for: a.for_.clone(),
-            severity: a.severity.as_str().to_string(),
-            clusters: a.clusters.clone(),
-            dr_expected: a.dr_expected,
-            exprs,
-            runbook_url: rules::runbook_url(&l.defs, &a.name),
-            file: l.file.clone(),
-            line: pos.line,
-            column: pos.column,
-        }),
+        alert: Some(explain_alert(&l, a)),
+        all: Vec::new(),
         diagnostics: l.warnings.clone(),
     }
+}
+
+/// The JSON Schema of the definitions format, for editor completion
+/// (`# yaml-language-server: $schema=...`).
+#[cfg(feature = "schema")]
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(crate::model::Definitions);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 pub use crate::dr::{DrAction, DrRequest, DrResponse};
@@ -334,4 +432,39 @@ pub use crate::dr::{DrAction, DrRequest, DrResponse};
 /// Plan a DR action (`dr start|status|end`) against one Alertmanager's silences.
 pub fn dr(req: &DrRequest) -> DrResponse {
     crate::dr::plan(req)
+}
+
+fn explain_alert(l: &Loaded, a: &crate::model::Alert) -> AlertExplanation {
+    let pos = l.pos(&l.alert_path(&a.name));
+    let threshold = match &a.threshold {
+        Some(t) => format!("{} {}", fmt_num(t.value), t.unit.as_str()),
+        None if a.slo == SloKind::ApiNoTraffic => format!("no request for {}", a.for_),
+        None => String::new(),
+    };
+    let exprs = a
+        .clusters
+        .iter()
+        .map(|c| ClusterExpr {
+            cluster: c.clone(),
+            expr: rules::alert_expr(&l.defs, a, c),
+        })
+        .collect();
+    AlertExplanation {
+        name: a.name.clone(),
+        slo: a.slo.as_str().to_string(),
+        summary: a.summary.clone(),
+        threshold,
+        threshold_value: a.threshold.as_ref().map(|t| t.value),
+        threshold_unit: a.threshold.as_ref().map(|t| t.unit.as_str().to_string()),
+        threshold_in_expr: rules::threshold_in_metric_unit(&l.defs, a),
+        r#for: a.for_.clone(),
+        severity: a.severity.as_str().to_string(),
+        clusters: a.clusters.clone(),
+        dr_expected: a.dr_expected,
+        exprs,
+        runbook_url: rules::runbook_url(&l.defs, &a.name),
+        file: l.file.clone(),
+        line: pos.line,
+        column: pos.column,
+    }
 }

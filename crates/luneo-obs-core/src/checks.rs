@@ -38,9 +38,25 @@ pub const CHECK_IDS: &[&str] = &[
 ];
 
 const RANGE_FUNCS: &[&str] = &[
-    "rate", "irate", "increase", "deriv", "delta", "idelta", "predict_linear", "resets", "changes",
-    "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
-    "quantile_over_time", "stddev_over_time", "last_over_time", "present_over_time", "absent_over_time",
+    "rate",
+    "irate",
+    "increase",
+    "deriv",
+    "delta",
+    "idelta",
+    "predict_linear",
+    "resets",
+    "changes",
+    "avg_over_time",
+    "min_over_time",
+    "max_over_time",
+    "sum_over_time",
+    "count_over_time",
+    "quantile_over_time",
+    "stddev_over_time",
+    "last_over_time",
+    "present_over_time",
+    "absent_over_time",
 ];
 
 /// Labels an expression's result is known to carry.
@@ -86,11 +102,15 @@ impl LabelSet {
     /// Labels certain to be present on both sides (for `or`).
     fn intersect(self, other: LabelSet) -> Self {
         match (self, other) {
-            (LabelSet::Exact(a), LabelSet::Exact(b)) => LabelSet::Exact(a.intersection(&b).cloned().collect()),
+            (LabelSet::Exact(a), LabelSet::Exact(b)) => {
+                LabelSet::Exact(a.intersection(&b).cloned().collect())
+            }
             (LabelSet::Exact(a), LabelSet::Open(r)) | (LabelSet::Open(r), LabelSet::Exact(a)) => {
                 LabelSet::Exact(a.into_iter().filter(|l| !r.contains(l)).collect())
             }
-            (LabelSet::Open(a), LabelSet::Open(b)) => LabelSet::Open(a.union(&b).cloned().collect()),
+            (LabelSet::Open(a), LabelSet::Open(b)) => {
+                LabelSet::Open(a.union(&b).cloned().collect())
+            }
         }
     }
 }
@@ -107,7 +127,13 @@ fn labels_of(e: &Expr) -> LabelSet {
             let op = a.op.to_string();
             let base = match &a.modifier {
                 Some(m) if m.is_include() => {
-                    let keep: BTreeSet<String> = m.labels().labels.iter().filter(|l| inner.has(l)).cloned().collect();
+                    let keep: BTreeSet<String> = m
+                        .labels()
+                        .labels
+                        .iter()
+                        .filter(|l| inner.has(l))
+                        .cloned()
+                        .collect();
                     LabelSet::Exact(keep)
                 }
                 Some(m) => m.labels().labels.iter().fold(inner, |s, l| s.remove(l)),
@@ -138,16 +164,24 @@ fn labels_of(e: &Expr) -> LabelSet {
                     };
                     if let Some(vs) = vs {
                         for m in &vs.matchers.matchers {
-                            if matches!(m.op, promql_parser::label::MatchOp::Equal) && m.name != "__name__" {
+                            if matches!(m.op, promql_parser::label::MatchOp::Equal)
+                                && m.name != "__name__"
+                            {
                                 s.insert(m.name.clone());
                             }
                         }
                     }
                     LabelSet::Exact(s)
                 }
-                "histogram_quantile" => args.get(1).map(|a| labels_of(a).remove("le")).unwrap_or(LabelSet::Exact(BTreeSet::new())),
+                "histogram_quantile" => args
+                    .get(1)
+                    .map(|a| labels_of(a).remove("le"))
+                    .unwrap_or(LabelSet::Exact(BTreeSet::new())),
                 "label_replace" => {
-                    let base = args.first().map(|a| labels_of(a)).unwrap_or(LabelSet::Exact(BTreeSet::new()));
+                    let base = args
+                        .first()
+                        .map(|a| labels_of(a))
+                        .unwrap_or(LabelSet::Exact(BTreeSet::new()));
                     match args.get(1).map(|a| a.as_ref()) {
                         Some(Expr::StringLiteral(s)) => base.add(&s.val),
                         _ => base,
@@ -155,7 +189,9 @@ fn labels_of(e: &Expr) -> LabelSet {
                 }
                 _ => args
                     .iter()
-                    .find(|a| !matches!(a.as_ref(), Expr::NumberLiteral(_) | Expr::StringLiteral(_)))
+                    .find(|a| {
+                        !matches!(a.as_ref(), Expr::NumberLiteral(_) | Expr::StringLiteral(_))
+                    })
                     .map(|a| labels_of(a))
                     .unwrap_or(LabelSet::Exact(BTreeSet::new())),
             }
@@ -164,7 +200,10 @@ fn labels_of(e: &Expr) -> LabelSet {
             let l = labels_of(&b.lhs);
             let r = labels_of(&b.rhs);
             let op = b.op.to_string();
-            let scalar = |e: &Expr| matches!(e, Expr::NumberLiteral(_)) || matches!(e, Expr::Call(c) if c.func.name == "scalar");
+            let scalar = |e: &Expr| {
+                matches!(e, Expr::NumberLiteral(_))
+                    || matches!(e, Expr::Call(c) if c.func.name == "scalar")
+            };
             if scalar(&b.lhs) {
                 return r;
             }
@@ -244,7 +283,10 @@ fn template_labels(t: &str) -> Vec<String> {
         let mut rest = t;
         while let Some(i) = rest.find(pat) {
             let after = &rest[i + pat.len()..];
-            let name: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
             if !name.is_empty() {
                 out.push(name);
             }
@@ -269,7 +311,11 @@ pub fn check_groups(groups: &[RuleGroup], scrape_ms: u64) -> Vec<Finding> {
                 group: gi,
                 rule: 0,
                 field: "",
-                message: format!("group `{}` holds {} rules (more than 20): one slow rule delays all of them", g.name, g.rules.len()),
+                message: format!(
+                    "group `{}` holds {} rules (more than 20): one slow rule delays all of them",
+                    g.name,
+                    g.rules.len()
+                ),
                 hint: "split the group by domain".into(),
             });
         }
@@ -281,14 +327,36 @@ pub fn check_groups(groups: &[RuleGroup], scrape_ms: u64) -> Vec<Finding> {
 }
 
 fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Finding>) {
-    let mut push = |code: &'static str, severity: Severity, field: &'static str, message: String, hint: String| {
-        out.push(Finding { code, severity, group: gi, rule: ri, field, message, hint });
+    let mut push = |code: &'static str,
+                    severity: Severity,
+                    field: &'static str,
+                    message: String,
+                    hint: String| {
+        out.push(Finding {
+            code,
+            severity,
+            group: gi,
+            rule: ri,
+            field,
+            message,
+            hint,
+        });
     };
-    let name = r.alert.clone().or_else(|| r.record.clone()).unwrap_or_default();
+    let name = r
+        .alert
+        .clone()
+        .or_else(|| r.record.clone())
+        .unwrap_or_default();
     let expr = match parser::parse(&r.expr) {
         Ok(e) => e,
         Err(e) => {
-            push("promql/parse-error", Severity::Error, "expr", format!("`{name}`: the expression does not parse: {e}"), "check parentheses, durations and quotes".into());
+            push(
+                "promql/parse-error",
+                Severity::Error,
+                "expr",
+                format!("`{name}`: the expression does not parse: {e}"),
+                "check parentheses, durations and quotes".into(),
+            );
             return;
         }
     };
@@ -304,7 +372,16 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
                         _ => None,
                     };
                     if let Some(range) = range {
-                        let needs_two = matches!(c.func.name, "rate" | "irate" | "increase" | "deriv" | "delta" | "idelta" | "predict_linear");
+                        let needs_two = matches!(
+                            c.func.name,
+                            "rate"
+                                | "irate"
+                                | "increase"
+                                | "deriv"
+                                | "delta"
+                                | "idelta"
+                                | "predict_linear"
+                        );
                         if needs_two && range < 2 * scrape_ms {
                             found.push((
                                 "promql/rate-window",
@@ -315,7 +392,9 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
                     }
                     // rate(sum(...)) is impossible in PromQL; the subquery form is the trap.
                     if let Expr::Subquery(s) = a.as_ref() {
-                        if matches!(c.func.name, "rate" | "increase" | "irate") && matches!(strip_parens(&s.expr), Expr::Aggregate(_)) {
+                        if matches!(c.func.name, "rate" | "increase" | "irate")
+                            && matches!(strip_parens(&s.expr), Expr::Aggregate(_))
+                        {
                             found.push((
                                 "promql/rate-of-sum",
                                 format!("`{name}`: {}() of an aggregation: a counter reset on one series looks like a huge drop of the sum", c.func.name),
@@ -374,24 +453,51 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
             }
         }
     });
-    let for_ms = r.for_.as_deref().and_then(|f| crate::duration::parse(f).ok()).unwrap_or(0);
+    let for_ms = r
+        .for_
+        .as_deref()
+        .and_then(|f| crate::duration::parse(f).ok())
+        .unwrap_or(0);
     // severity `none` is the always-firing Watchdog (`vector(1)`): it must fire at once.
     let watchdog = r.labels.get("severity").map(String::as_str) == Some("none");
     if absent_style && !watchdog && for_ms < 2 * scrape_ms {
         push("alert/absent-for", Severity::Error, "for", format!("`{alert}` fires on missing series but waits only {}: it fires after every restart or late scrape", crate::duration::format(for_ms)), format!("set `for` to at least {} (2x the scrape interval)", crate::duration::format(2 * scrape_ms)));
     } else if r.for_.is_none() && r.labels.get("severity").map(String::as_str) != Some("none") {
-        push("alert/missing-for", Severity::Warning, "for", format!("`{alert}` has no `for`: a single evaluation fires it, so it flaps"), "add for: 5m (or what the SLO tolerates)".into());
+        push(
+            "alert/missing-for",
+            Severity::Warning,
+            "for",
+            format!("`{alert}` has no `for`: a single evaluation fires it, so it flaps"),
+            "add for: 5m (or what the SLO tolerates)".into(),
+        );
     }
     if !filters(&expr) && r.labels.get("severity").map(String::as_str) != Some("none") {
         push("alert/no-comparison", Severity::Error, "expr", format!("`{alert}`: the expression has no comparison, so it fires for every series it returns"), "end the expression with a threshold, e.g. `> 0.05`".into());
     }
     match r.labels.get("severity").map(String::as_str) {
         Some("critical" | "warning" | "info" | "none") => {}
-        other => push("alert/metadata", Severity::Error, "labels", format!("`{alert}`: severity label is {}, expected critical, warning or info", other.map(|s| format!("`{s}`")).unwrap_or_else(|| "missing".into())), "Alertmanager routes on severity".into()),
+        other => push(
+            "alert/metadata",
+            Severity::Error,
+            "labels",
+            format!(
+                "`{alert}`: severity label is {}, expected critical, warning or info",
+                other
+                    .map(|s| format!("`{s}`"))
+                    .unwrap_or_else(|| "missing".into())
+            ),
+            "Alertmanager routes on severity".into(),
+        ),
     }
     for a in ["summary", "description", "runbook_url"] {
         if !r.annotations.contains_key(a) {
-            push("alert/metadata", Severity::Error, "annotations", format!("`{alert}` has no `{a}` annotation"), "every alert carries summary, description and runbook_url".into());
+            push(
+                "alert/metadata",
+                Severity::Error,
+                "annotations",
+                format!("`{alert}` has no `{a}` annotation"),
+                "every alert carries summary, description and runbook_url".into(),
+            );
         }
     }
 }
@@ -411,57 +517,139 @@ mod tests {
         RuleGroup {
             name: "g".into(),
             interval: None,
-            rules: vec![Rule { alert: Some("A".into()), expr: expr.into(), for_: for_.map(str::to_string), labels, annotations: ann, ..Default::default() }],
+            rules: vec![Rule {
+                alert: Some("A".into()),
+                expr: expr.into(),
+                for_: for_.map(str::to_string),
+                labels,
+                annotations: ann,
+                ..Default::default()
+            }],
         }
     }
 
     fn codes(g: RuleGroup) -> Vec<&'static str> {
-        check_groups(&[g], 30_000).into_iter().map(|f| f.code).collect()
+        check_groups(&[g], 30_000)
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
     }
 
     #[test]
     fn clean_alert_has_no_finding() {
-        assert_eq!(codes(alert("sum by (queue) (rate(x[2m])) > 1", Some("5m"), "{{ $labels.queue }}")), Vec::<&str>::new());
+        assert_eq!(
+            codes(alert(
+                "sum by (queue) (rate(x[2m])) > 1",
+                Some("5m"),
+                "{{ $labels.queue }}"
+            )),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]
     fn rate_window_below_two_scrapes() {
-        assert_eq!(codes(alert("rate(x[45s]) > 1", Some("5m"), "d")), vec!["promql/rate-window"]);
-        assert_eq!(codes(alert("rate(x[1m]) > 1", Some("5m"), "d")), Vec::<&str>::new());
+        assert_eq!(
+            codes(alert("rate(x[45s]) > 1", Some("5m"), "d")),
+            vec!["promql/rate-window"]
+        );
+        assert_eq!(
+            codes(alert("rate(x[1m]) > 1", Some("5m"), "d")),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]
     fn histogram_quantile_must_keep_le() {
-        assert_eq!(codes(alert("histogram_quantile(0.95, sum by (route) (rate(h_bucket[5m]))) > 1", Some("5m"), "d")), vec!["promql/histogram-quantile-le"]);
-        assert_eq!(codes(alert("histogram_quantile(0.95, sum(rate(h_bucket[5m]))) > 1", Some("5m"), "d")), vec!["promql/histogram-quantile-le"]);
-        assert_eq!(codes(alert("histogram_quantile(0.95, sum without (pod) (rate(h_bucket[5m]))) > 1", Some("5m"), "d")), Vec::<&str>::new());
+        assert_eq!(
+            codes(alert(
+                "histogram_quantile(0.95, sum by (route) (rate(h_bucket[5m]))) > 1",
+                Some("5m"),
+                "d"
+            )),
+            vec!["promql/histogram-quantile-le"]
+        );
+        assert_eq!(
+            codes(alert(
+                "histogram_quantile(0.95, sum(rate(h_bucket[5m]))) > 1",
+                Some("5m"),
+                "d"
+            )),
+            vec!["promql/histogram-quantile-le"]
+        );
+        assert_eq!(
+            codes(alert(
+                "histogram_quantile(0.95, sum without (pod) (rate(h_bucket[5m]))) > 1",
+                Some("5m"),
+                "d"
+            )),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]
     fn template_labels_must_survive_aggregation() {
-        assert_eq!(codes(alert("sum by (cluster) (rate(x[5m])) > 1", Some("5m"), "{{ $labels.queue }}")), vec!["alert/template-labels"]);
-        assert_eq!(codes(alert("(sum(rate(x[5m])) or vector(0)) == 0", Some("5m"), "{{ $labels.cluster }}")), vec!["alert/template-labels"]);
-        assert_eq!(codes(alert("histogram_quantile(0.9, sum by (le, route) (rate(h_bucket[5m]))) > 1", Some("5m"), "{{ $labels.route }}")), Vec::<&str>::new());
+        assert_eq!(
+            codes(alert(
+                "sum by (cluster) (rate(x[5m])) > 1",
+                Some("5m"),
+                "{{ $labels.queue }}"
+            )),
+            vec!["alert/template-labels"]
+        );
+        assert_eq!(
+            codes(alert(
+                "(sum(rate(x[5m])) or vector(0)) == 0",
+                Some("5m"),
+                "{{ $labels.cluster }}"
+            )),
+            vec!["alert/template-labels"]
+        );
+        assert_eq!(
+            codes(alert(
+                "histogram_quantile(0.9, sum by (le, route) (rate(h_bucket[5m]))) > 1",
+                Some("5m"),
+                "{{ $labels.route }}"
+            )),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]
     fn value_in_labels_is_rejected() {
         let mut g = alert("x > 1", Some("5m"), "d");
-        g.rules[0].labels.insert("value".into(), "{{ $value }}".into());
+        g.rules[0]
+            .labels
+            .insert("value".into(), "{{ $value }}".into());
         assert_eq!(codes(g), vec!["alert/value-in-labels"]);
     }
 
     #[test]
     fn absent_style_needs_for() {
-        assert_eq!(codes(alert("absent(up{job=\"a\"})", None, "d")), vec!["alert/absent-for"]);
-        assert_eq!(codes(alert("absent(up{job=\"a\"})", Some("30s"), "d")), vec!["alert/absent-for"]);
-        assert_eq!(codes(alert("absent(up{job=\"a\"})", Some("2m"), "d")), Vec::<&str>::new());
+        assert_eq!(
+            codes(alert("absent(up{job=\"a\"})", None, "d")),
+            vec!["alert/absent-for"]
+        );
+        assert_eq!(
+            codes(alert("absent(up{job=\"a\"})", Some("30s"), "d")),
+            vec!["alert/absent-for"]
+        );
+        assert_eq!(
+            codes(alert("absent(up{job=\"a\"})", Some("2m"), "d")),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]
     fn comparison_is_required() {
-        assert_eq!(codes(alert("sum(rate(x[5m]))", Some("5m"), "d")), vec!["alert/no-comparison"]);
-        assert_eq!(codes(alert("sum(rate(x[5m])) > bool 1", Some("5m"), "d")), vec!["alert/no-comparison"]);
+        assert_eq!(
+            codes(alert("sum(rate(x[5m]))", Some("5m"), "d")),
+            vec!["alert/no-comparison"]
+        );
+        assert_eq!(
+            codes(alert("sum(rate(x[5m])) > bool 1", Some("5m"), "d")),
+            vec!["alert/no-comparison"]
+        );
     }
 
     #[test]
@@ -471,12 +659,18 @@ mod tests {
 
     #[test]
     fn parse_error_is_reported() {
-        assert_eq!(codes(alert("sum(rate(x[5m])", Some("5m"), "d")), vec!["promql/parse-error"]);
+        assert_eq!(
+            codes(alert("sum(rate(x[5m])", Some("5m"), "d")),
+            vec!["promql/parse-error"]
+        );
     }
 
     #[test]
     fn rate_of_sum_subquery() {
-        assert_eq!(codes(alert("rate(sum(x)[5m:1m]) > 1", Some("5m"), "d")), vec!["promql/rate-of-sum"]);
+        assert_eq!(
+            codes(alert("rate(sum(x)[5m:1m]) > 1", Some("5m"), "d")),
+            vec!["promql/rate-of-sum"]
+        );
     }
 
     #[test]

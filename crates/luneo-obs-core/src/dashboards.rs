@@ -24,7 +24,9 @@
 
 use serde_json::{json, Value};
 
-use crate::model::{fmt_num, Alert, Cluster, ClusterRole, DashboardSettings, Definitions, SloKind, Unit};
+use crate::model::{
+    fmt_num, Alert, Cluster, ClusterRole, DashboardSettings, Definitions, SloKind, Unit,
+};
 use crate::rules::{self, Sel};
 
 /// Dashboard JSON schema version written (Grafana 12.0; later versions migrate it on load).
@@ -99,7 +101,10 @@ impl Kind {
 
 /// Grafana folder of a dashboard: its own setting, else `spec.kubernetes.dashboardFolder`.
 pub fn folder(defs: &Definitions, kind: Kind) -> String {
-    kind.settings(defs).folder.clone().unwrap_or_else(|| defs.spec.kubernetes.dashboard_folder.clone())
+    kind.settings(defs)
+        .folder
+        .clone()
+        .unwrap_or_else(|| defs.spec.kubernetes.dashboard_folder.clone())
 }
 
 /// `time.from` of a dashboard (`now-1h`).
@@ -111,7 +116,11 @@ pub fn time_from(defs: &Definitions, kind: Kind) -> String {
 pub const MIN_REFRESH_MS: u64 = 5_000;
 
 /// Checks on `spec.dashboards` (run when the definitions load).
-pub fn check_settings(file: &str, doc: &crate::yaml::Document, defs: &Definitions) -> Vec<crate::diag::Diagnostic> {
+pub fn check_settings(
+    file: &str,
+    doc: &crate::yaml::Document,
+    defs: &Definitions,
+) -> Vec<crate::diag::Diagnostic> {
     use crate::diag::Diagnostic;
     use crate::duration;
     let mut out = Vec::new();
@@ -135,13 +144,37 @@ pub fn check_settings(file: &str, doc: &crate::yaml::Document, defs: &Definition
             Ok(_) => {}
         }
         match duration::parse(&s.time_range) {
-            Err(e) => out.push(Diagnostic::error("definitions/bad-duration", file, doc.pos(&format!("{base}.timeRange")), e).with_hint("write the time range as a duration back from now: 1h, 12h, 7d")),
-            Ok(0) => out.push(Diagnostic::error("definitions/bad-duration", file, doc.pos(&format!("{base}.timeRange")), "the default time range is empty".to_string()).with_hint("use e.g. 1h")),
+            Err(e) => out.push(
+                Diagnostic::error(
+                    "definitions/bad-duration",
+                    file,
+                    doc.pos(&format!("{base}.timeRange")),
+                    e,
+                )
+                .with_hint("write the time range as a duration back from now: 1h, 12h, 7d"),
+            ),
+            Ok(0) => out.push(
+                Diagnostic::error(
+                    "definitions/bad-duration",
+                    file,
+                    doc.pos(&format!("{base}.timeRange")),
+                    "the default time range is empty".to_string(),
+                )
+                .with_hint("use e.g. 1h"),
+            ),
             Ok(_) => {}
         }
         if let Some(f) = &s.folder {
             if f.trim().is_empty() || f.contains(['/', '\\']) {
-                out.push(Diagnostic::error("definitions/dashboard-folder", file, doc.pos(&format!("{base}.folder")), format!("folder `{f}` must be a non-empty name without slashes")).with_hint("omit it to use spec.kubernetes.dashboardFolder"));
+                out.push(
+                    Diagnostic::error(
+                        "definitions/dashboard-folder",
+                        file,
+                        doc.pos(&format!("{base}.folder")),
+                        format!("folder `{f}` must be a non-empty name without slashes"),
+                    )
+                    .with_hint("omit it to use spec.kubernetes.dashboardFolder"),
+                );
             }
         }
     }
@@ -181,24 +214,45 @@ pub fn kinds_for(cluster: &Cluster) -> Vec<Kind> {
 /// the `${datasource}` variable and may use `$cluster`.
 pub fn top_row_panels(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Vec<Value> {
     let kinds: &[SloKind] = match kind {
-        Kind::Api => &[SloKind::ApiLatency, SloKind::ApiErrorRatio, SloKind::ApiNoTraffic],
+        Kind::Api => &[
+            SloKind::ApiLatency,
+            SloKind::ApiErrorRatio,
+            SloKind::ApiNoTraffic,
+        ],
         Kind::Queues => &[SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation],
-        Kind::Standby => &[SloKind::ApiLatency, SloKind::ApiErrorRatio, SloKind::ApiNoTraffic, SloKind::QueueBacklogGrowth, SloKind::GpuUtilisation, SloKind::Custom],
+        Kind::Standby => &[
+            SloKind::ApiLatency,
+            SloKind::ApiErrorRatio,
+            SloKind::ApiNoTraffic,
+            SloKind::QueueBacklogGrowth,
+            SloKind::GpuUtilisation,
+            SloKind::Custom,
+        ],
     };
-    crate::health::dashboard_panel(defs, kinds, &cluster.name, &ds()).into_iter().collect()
+    crate::health::dashboard_panel(defs, kinds, &cluster.name, &ds())
+        .into_iter()
+        .collect()
 }
 
 /// The dashboard JSON of `kind` as deployed to `cluster` (its `cluster` variable defaults
 /// to that cluster).
 pub fn build(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Value {
-    let cx = Cx { defs, cluster, sel: Sel::new(defs, "$cluster") };
+    let cx = Cx {
+        defs,
+        cluster,
+        sel: Sel::new(defs, "$cluster"),
+    };
     let body = match kind {
         Kind::Api => cx.api_panels(),
         Kind::Queues => cx.queue_panels(),
         Kind::Standby => cx.standby_panels(),
     };
     let mut panels = top_row_panels(defs, kind, cluster);
-    let top = panels.iter().map(|p| gp(p, "y") + gp(p, "h")).max().unwrap_or(0);
+    let top = panels
+        .iter()
+        .map(|p| gp(p, "y") + gp(p, "h"))
+        .max()
+        .unwrap_or(0);
     panels.extend(flow(body, top));
     for (i, p) in panels.iter_mut().enumerate() {
         if let Some(o) = p.as_object_mut() {
@@ -206,7 +260,11 @@ pub fn build(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Value {
         }
     }
     let s = kind.settings(defs);
-    let mut tags = vec![defs.metadata.name.clone(), "luneo-obs".to_string(), kind.tag().to_string()];
+    let mut tags = vec![
+        defs.metadata.name.clone(),
+        "luneo-obs".to_string(),
+        kind.tag().to_string(),
+    ];
     tags.dedup();
     json!({
         "uid": kind.uid(),
@@ -250,7 +308,9 @@ pub fn build(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Value {
 }
 
 fn gp(p: &Value, k: &str) -> u64 {
-    p.pointer(&format!("/gridPos/{k}")).and_then(Value::as_u64).unwrap_or(0)
+    p.pointer(&format!("/gridPos/{k}"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
 }
 
 /// Left-to-right, top-to-bottom placement on the 24-column grid, starting at row `y0`.
@@ -275,7 +335,9 @@ fn flow(panels: Vec<(Value, u64, u64)>, y0: u64) -> Vec<Value> {
 
 /// Render a dashboard compactly: one line per top-level field and per panel.
 pub fn render(v: &Value) -> String {
-    let Some(obj) = v.as_object() else { return v.to_string() };
+    let Some(obj) = v.as_object() else {
+        return v.to_string();
+    };
     let mut out = String::from("{\n");
     let n = obj.len();
     for (i, (k, val)) in obj.iter().enumerate() {
@@ -316,17 +378,37 @@ fn ds() -> Value {
 /// The threshold an alert of kind `slo` sets, in `display` unit, with a sentence saying
 /// where it comes from. Alerts deployed to `cluster` win; else any alert of that kind
 /// (the standby shows the production objective).
-fn alert_threshold(defs: &Definitions, slo: SloKind, cluster: &Cluster, metric_unit: Unit, display: Unit) -> Thr {
-    threshold_of(defs, slo, cluster, metric_unit, display).map(|(v, why)| Thr { value: Some(v), why }).unwrap_or_default()
+fn alert_threshold(
+    defs: &Definitions,
+    slo: SloKind,
+    cluster: &Cluster,
+    metric_unit: Unit,
+    display: Unit,
+) -> Thr {
+    threshold_of(defs, slo, cluster, metric_unit, display)
+        .map(|(v, why)| Thr {
+            value: Some(v),
+            why,
+        })
+        .unwrap_or_default()
 }
 
 /// The alert a whole-API (or whole-cluster) panel takes its numbers from: among the alerts
 /// matching `of`, those deployed to `cluster` first, and those not scoped to some routes
 /// first (a route's own objective is not the API's).
-fn whole_api_alert<'a>(defs: &'a Definitions, cluster: &Cluster, of: impl Fn(&Alert) -> bool) -> Option<&'a Alert> {
+fn whole_api_alert<'a>(
+    defs: &'a Definitions,
+    cluster: &Cluster,
+    of: impl Fn(&Alert) -> bool,
+) -> Option<&'a Alert> {
     let on = |a: &Alert| a.clusters.contains(&cluster.name);
-    let rank = |a: &Alert| !on(a);
-    defs.spec.alerts.iter().filter(|a| of(a)).min_by_key(|a| rank(a))
+    let global = |a: &Alert| a.routes.is_none();
+    let rank = |a: &Alert| (!on(a), !global(a));
+    defs.spec
+        .alerts
+        .iter()
+        .filter(|a| of(a))
+        .min_by_key(|a| rank(a))
 }
 
 /// A panel threshold and the sentence that says which alert it comes from.
@@ -343,15 +425,37 @@ impl Thr {
     }
 }
 
-fn threshold_of(defs: &Definitions, slo: SloKind, cluster: &Cluster, metric_unit: Unit, display: Unit) -> Option<(f64, String)> {
+fn threshold_of(
+    defs: &Definitions,
+    slo: SloKind,
+    cluster: &Cluster,
+    metric_unit: Unit,
+    display: Unit,
+) -> Option<(f64, String)> {
     let a = whole_api_alert(defs, cluster, |a| a.slo == slo && a.threshold.is_some())?;
     let t = a.threshold.as_ref()?;
     // The user's number when the units match (exact), else the alert's own threshold in
     // the expression's unit converted for display (0.6 s -> 600 ms).
-    let v = if t.unit == display { t.value } else { metric_unit.convert(rules::threshold_in_metric_unit(defs, a)?, display)? };
+    let v = if t.unit == display {
+        t.value
+    } else {
+        metric_unit.convert(rules::threshold_in_metric_unit(defs, a)?, display)?
+    };
     let sym = t.unit.symbol();
-    let shown = if sym.is_empty() { fmt_num(t.value) } else { format!("{} {sym}", fmt_num(t.value)) };
-    Some((v, format!("Red from {shown}: threshold of alert {} ({}, for {}).", a.name, a.severity.as_str(), a.for_)))
+    let shown = if sym.is_empty() {
+        fmt_num(t.value)
+    } else {
+        format!("{} {sym}", fmt_num(t.value))
+    };
+    Some((
+        v,
+        format!(
+            "Red from {shown}: threshold of alert {} ({}, for {}).",
+            a.name,
+            a.severity.as_str(),
+            a.for_
+        ),
+    ))
 }
 
 fn thresholds(step: Option<f64>) -> Value {
@@ -382,7 +486,12 @@ struct PanelText<'a> {
     unit: &'a str,
 }
 
-fn stat(t: PanelText<'_>, decimals: Option<u32>, threshold: Option<f64>, targets: Vec<Value>) -> Value {
+fn stat(
+    t: PanelText<'_>,
+    decimals: Option<u32>,
+    threshold: Option<f64>,
+    targets: Vec<Value>,
+) -> Value {
     let mut defaults = json!({"color": {"mode": "thresholds"}, "mappings": [], "thresholds": thresholds(threshold), "unit": t.unit});
     if let (Some(d), Some(o)) = (decimals, defaults.as_object_mut()) {
         o.insert("decimals".into(), json!(d));
@@ -408,8 +517,17 @@ fn stat(t: PanelText<'_>, decimals: Option<u32>, threshold: Option<f64>, targets
     })
 }
 
-fn timeseries(t: PanelText<'_>, threshold: Option<f64>, min_zero: bool, targets: Vec<Value>) -> Value {
-    let mode = if threshold.is_some() { "line+area" } else { "off" };
+fn timeseries(
+    t: PanelText<'_>,
+    threshold: Option<f64>,
+    min_zero: bool,
+    targets: Vec<Value>,
+) -> Value {
+    let mode = if threshold.is_some() {
+        "line+area"
+    } else {
+        "off"
+    };
     let mut defaults = json!({
         "color": {"mode": "palette-classic"},
         "custom": {"drawStyle": "line", "fillOpacity": 10, "lineWidth": 1, "showPoints": "never", "spanNulls": false, "thresholdsStyle": {"mode": mode}},
@@ -454,7 +572,11 @@ impl Cx<'_> {
     }
 
     fn latency_quantile(&self) -> f64 {
-        whole_api_alert(self.defs, self.cluster, |a| a.slo == SloKind::ApiLatency && a.quantile.is_some()).and_then(|a| a.quantile).unwrap_or(0.95)
+        whole_api_alert(self.defs, self.cluster, |a| {
+            a.slo == SloKind::ApiLatency && a.quantile.is_some()
+        })
+        .and_then(|a| a.quantile)
+        .unwrap_or(0.95)
     }
 
     fn quantile_name(q: f64) -> String {
@@ -485,10 +607,24 @@ impl Cx<'_> {
         })];
         if let Some(cl) = &m.cluster_label {
             let q = format!("label_values({}, {cl})", self.cluster_var_metric(kind));
-            v.push(query_var("cluster", "Cluster", &q, Some(&self.cluster.name), 1));
+            v.push(query_var(
+                "cluster",
+                "Cluster",
+                &q,
+                Some(&self.cluster.name),
+                1,
+            ));
         }
-        let queue_q = format!("label_values({}, {})", self.sel.recorded(&m.queues.job_count, &[]), m.queues.queue_label);
-        let route_q = format!("label_values({}, {})", self.sel.recorded(&r.route_requests_rate, &[]), m.http.route_label);
+        let queue_q = format!(
+            "label_values({}, {})",
+            self.sel.recorded(&m.queues.job_count, &[]),
+            m.queues.queue_label
+        );
+        let route_q = format!(
+            "label_values({}, {})",
+            self.sel.recorded(&r.route_requests_rate, &[]),
+            m.http.route_label
+        );
         match kind {
             Kind::Api => v.push(query_var("route", "Route", &route_q, None, 2)),
             Kind::Queues => v.push(query_var("queue", "Queue", &queue_q, None, 2)),
@@ -504,11 +640,31 @@ impl Cx<'_> {
     fn p_latency(&self, series: bool) -> (Value, u64, u64) {
         let q = self.latency_quantile();
         let name = Self::quantile_name(q);
-        let expr = self.to_ms(self.sel.recorded(&rules::quantile_record(self.defs, q), &[]));
-        let thr = alert_threshold(self.defs, SloKind::ApiLatency, self.cluster, self.http_unit(), Unit::Milliseconds);
-        let title = if series { format!("{name} latency over time") } else { format!("{name} latency") };
-        let description = thr.describe(&format!("{name} of all API requests over the recording rules' {} window, in milliseconds.", rules::rate_window(self.defs)));
-        let text = PanelText { title: &title, description, unit: Unit::Milliseconds.grafana() };
+        let expr = self.to_ms(
+            self.sel
+                .recorded(&rules::quantile_record(self.defs, q), &[]),
+        );
+        let thr = alert_threshold(
+            self.defs,
+            SloKind::ApiLatency,
+            self.cluster,
+            self.http_unit(),
+            Unit::Milliseconds,
+        );
+        let title = if series {
+            format!("{name} latency over time")
+        } else {
+            format!("{name} latency")
+        };
+        let description = thr.describe(&format!(
+            "{name} of all API requests over the recording rules' {} window, in milliseconds.",
+            rules::rate_window(self.defs)
+        ));
+        let text = PanelText {
+            title: &title,
+            description,
+            unit: Unit::Milliseconds.grafana(),
+        };
         let targets = vec![target("A", expr, name.as_str())];
         if series {
             (timeseries(text, thr.value, true, targets), 12, 8)
@@ -521,13 +677,39 @@ impl Cx<'_> {
         let r = rules::record_names(self.defs);
         let route = &self.defs.spec.metrics.http.route_label;
         if per_route {
-            let expr = format!("sum by ({route}) ({})", self.sel.recorded(&r.route_requests_rate, &[format!("{route}=~\"$route\"")]));
-            let t = PanelText { title: "Requests per second by route", description: "Requests served per route (routes picked with the Route variable).".into(), unit: Unit::RequestsPerSecond.grafana() };
-            (timeseries(t, None, true, vec![target("A", expr, &format!("{{{{{route}}}}}"))]), 12, 8)
+            let expr = format!(
+                "sum by ({route}) ({})",
+                self.sel
+                    .recorded(&r.route_requests_rate, &[format!("{route}=~\"$route\"")])
+            );
+            let t = PanelText {
+                title: "Requests per second by route",
+                description: "Requests served per route (routes picked with the Route variable)."
+                    .into(),
+                unit: Unit::RequestsPerSecond.grafana(),
+            };
+            (
+                timeseries(
+                    t,
+                    None,
+                    true,
+                    vec![target("A", expr, &format!("{{{{{route}}}}}"))],
+                ),
+                12,
+                8,
+            )
         } else {
             let expr = format!("sum({})", self.sel.recorded(&r.route_requests_rate, &[]));
-            let t = PanelText { title: "Throughput over time", description: "Requests per second served by the whole API (all routes).".into(), unit: Unit::RequestsPerSecond.grafana() };
-            (timeseries(t, None, true, vec![target("A", expr, "requests/s")]), 12, 8)
+            let t = PanelText {
+                title: "Throughput over time",
+                description: "Requests per second served by the whole API (all routes).".into(),
+                unit: Unit::RequestsPerSecond.grafana(),
+            };
+            (
+                timeseries(t, None, true, vec![target("A", expr, "requests/s")]),
+                12,
+                8,
+            )
         }
     }
 
@@ -535,7 +717,13 @@ impl Cx<'_> {
         let d = self.defs;
         let r = rules::record_names(d);
         let route = &d.spec.metrics.http.route_label;
-        let err_thr = alert_threshold(d, SloKind::ApiErrorRatio, self.cluster, Unit::Ratio, Unit::Ratio);
+        let err_thr = alert_threshold(
+            d,
+            SloKind::ApiErrorRatio,
+            self.cluster,
+            Unit::Ratio,
+            Unit::Ratio,
+        );
         let err_desc = err_thr.describe("Share of 5xx responses over all responses.");
         let rps = format!("sum({})", self.sel.recorded(&r.route_requests_rate, &[]));
         let q = self.latency_quantile();
@@ -543,9 +731,16 @@ impl Cx<'_> {
         let top = self.to_ms(format!(
             "histogram_quantile({}, sum by ({route}, le) ({}))",
             fmt_num(q),
-            self.sel.recorded(&r.route_le_bucket_rate, &[format!("{route}=~\"$route\"")])
+            self.sel
+                .recorded(&r.route_le_bucket_rate, &[format!("{route}=~\"$route\"")])
         ));
-        let lat_thr = alert_threshold(d, SloKind::ApiLatency, self.cluster, self.http_unit(), Unit::Milliseconds);
+        let lat_thr = alert_threshold(
+            d,
+            SloKind::ApiLatency,
+            self.cluster,
+            self.http_unit(),
+            Unit::Milliseconds,
+        );
         let top_title = format!("Top {TOP_ROUTES} routes by {name} latency");
         let table = json!({
             "type": "table",
@@ -601,9 +796,16 @@ impl Cx<'_> {
     /// Waiting jobs per selected queue.
     fn waiting_expr(&self) -> String {
         let q = &self.defs.spec.metrics.queues;
-        let m = [format!("{}=\"{}\"", q.state_label, q.waiting_state), format!("{}=~\"$queue\"", q.queue_label)];
+        let m = [
+            format!("{}=\"{}\"", q.state_label, q.waiting_state),
+            format!("{}=~\"$queue\"", q.queue_label),
+        ];
         // BullMQ exports queue-level gauges from every replica: max per queue, never sum.
-        format!("max by ({}) ({})", q.queue_label, self.sel.select(&q.job_count, &None, &m))
+        format!(
+            "max by ({}) ({})",
+            q.queue_label,
+            self.sel.select(&q.job_count, &None, &m)
+        )
     }
 
     fn waiting_panels(&self) -> [(Value, u64, u64); 2] {
@@ -638,17 +840,45 @@ impl Cx<'_> {
         let d = self.defs;
         let q = &d.spec.metrics.queues;
         let r = rules::record_names(d);
-        let thr = alert_threshold(d, SloKind::QueueBacklogGrowth, self.cluster, Unit::JobsPerMinute, Unit::JobsPerMinute);
-        let expr = format!("{} * 60", self.sel.recorded(&r.waiting_deriv, &[format!("{}=~\"$queue\"", q.queue_label)]));
-        let desc = thr.describe(&format!("How fast the waiting backlog grows, in jobs per minute (derivative over {}).", rules::rate_window(d)));
+        let thr = alert_threshold(
+            d,
+            SloKind::QueueBacklogGrowth,
+            self.cluster,
+            Unit::JobsPerMinute,
+            Unit::JobsPerMinute,
+        );
+        let expr = format!(
+            "{} * 60",
+            self.sel.recorded(
+                &r.waiting_deriv,
+                &[format!("{}=~\"$queue\"", q.queue_label)]
+            )
+        );
+        let desc = thr.describe(&format!(
+            "How fast the waiting backlog grows, in jobs per minute (derivative over {}).",
+            rules::rate_window(d)
+        ));
         (expr, thr.value, desc)
     }
 
     fn backlog_growth(&self) -> (Value, u64, u64) {
         let (expr, thr, description) = self.backlog_parts();
         let ql = &self.defs.spec.metrics.queues.queue_label;
-        let t = PanelText { title: "Backlog growth per queue (jobs/min)", description, unit: Unit::JobsPerMinute.grafana() };
-        (timeseries(t, thr, false, vec![target("A", expr, &format!("{{{{{ql}}}}}"))]), 12, 8)
+        let t = PanelText {
+            title: "Backlog growth per queue (jobs/min)",
+            description,
+            unit: Unit::JobsPerMinute.grafana(),
+        };
+        (
+            timeseries(
+                t,
+                thr,
+                false,
+                vec![target("A", expr, &format!("{{{{{ql}}}}}"))],
+            ),
+            12,
+            8,
+        )
     }
 
     fn queue_panels(&self) -> Vec<(Value, u64, u64)> {
@@ -657,7 +887,11 @@ impl Cx<'_> {
         let q = &m.queues;
         let r = rules::record_names(d);
         let [waiting_stat, waiting_series] = self.waiting_panels();
-        let failed_sel = self.sel.select(&q.jobs_failed, &None, &[format!("{}=~\"$queue\"", q.queue_label)]);
+        let failed_sel = self.sel.select(
+            &q.jobs_failed,
+            &None,
+            &[format!("{}=~\"$queue\"", q.queue_label)],
+        );
         let mut failed = stat(
             PanelText { title: "Failed jobs (last 15 min)", description: format!("Jobs that failed in the last {FAILURES_WINDOW}, all selected queues (panel time override {FAILURES_WINDOW}; the query reads $__range)."), unit: Unit::None.grafana() },
             Some(0),
@@ -668,8 +902,17 @@ impl Cx<'_> {
             o.insert("timeFrom".into(), json!(FAILURES_WINDOW));
             o.insert("hideTimeOverride".into(), json!(false));
         }
-        let gpu_thr = alert_threshold(d, SloKind::GpuUtilisation, self.cluster, m.gpu.unit, m.gpu.unit);
-        let gpu_desc = gpu_thr.describe(&format!("Average utilisation of all GPUs ({}).", m.gpu.metric));
+        let gpu_thr = alert_threshold(
+            d,
+            SloKind::GpuUtilisation,
+            self.cluster,
+            m.gpu.unit,
+            m.gpu.unit,
+        );
+        let gpu_desc = gpu_thr.describe(&format!(
+            "Average utilisation of all GPUs ({}).",
+            m.gpu.metric
+        ));
         let gpu_expr = self.sel.recorded(&r.gpu_avg, &[]);
         let dq = &q.job_duration;
         let lat_name = Self::quantile_name(QUEUE_LATENCY_QUANTILE);
@@ -677,21 +920,49 @@ impl Cx<'_> {
             "histogram_quantile({}, sum by ({}, le) (rate({}[$__rate_interval])))",
             fmt_num(QUEUE_LATENCY_QUANTILE),
             dq.queue_label,
-            self.sel.select(&format!("{}_bucket", dq.histogram), &None, &[format!("{}=~\"$queue\"", dq.queue_label)])
+            self.sel.select(
+                &format!("{}_bucket", dq.histogram),
+                &None,
+                &[format!("{}=~\"$queue\"", dq.queue_label)]
+            )
         );
         // Like the job counts, BullMQ's failed counter is a queue-level value every replica
         // exports: max per queue, never sum.
-        let fail_rate = format!("max by ({}) (rate({failed_sel}[$__rate_interval])) * 60", q.queue_label);
+        let fail_rate = format!(
+            "max by ({}) (rate({failed_sel}[$__rate_interval])) * 60",
+            q.queue_label
+        );
         vec![
             waiting_stat,
             (failed, 6, 5),
-            (stat(PanelText { title: "Average GPU utilisation", description: gpu_desc.clone(), unit: m.gpu.unit.grafana() }, Some(1), gpu_thr.value, vec![target("A", gpu_expr.clone(), "GPU")]), 6, 5),
             (
                 stat(
-                    PanelText { title: "Busiest queue backlog", description: "Largest waiting backlog among the selected queues.".into(), unit: Unit::None.grafana() },
+                    PanelText {
+                        title: "Average GPU utilisation",
+                        description: gpu_desc.clone(),
+                        unit: m.gpu.unit.grafana(),
+                    },
+                    Some(1),
+                    gpu_thr.value,
+                    vec![target("A", gpu_expr.clone(), "GPU")],
+                ),
+                6,
+                5,
+            ),
+            (
+                stat(
+                    PanelText {
+                        title: "Busiest queue backlog",
+                        description: "Largest waiting backlog among the selected queues.".into(),
+                        unit: Unit::None.grafana(),
+                    },
                     Some(0),
                     None,
-                    vec![target("A", format!("max({})", self.waiting_expr()), "waiting")],
+                    vec![target(
+                        "A",
+                        format!("max({})", self.waiting_expr()),
+                        "waiting",
+                    )],
                 ),
                 6,
                 5,
@@ -700,26 +971,57 @@ impl Cx<'_> {
             self.backlog_growth(),
             (
                 timeseries(
-                    PanelText { title: format!("{lat_name} processing latency per queue").as_str(), description: format!("{lat_name} of job processing time per queue ({}).", dq.histogram), unit: dq.unit.grafana() },
+                    PanelText {
+                        title: format!("{lat_name} processing latency per queue").as_str(),
+                        description: format!(
+                            "{lat_name} of job processing time per queue ({}).",
+                            dq.histogram
+                        ),
+                        unit: dq.unit.grafana(),
+                    },
                     None,
                     true,
-                    vec![target("A", lat_expr, &format!("{{{{{}}}}}", dq.queue_label))],
+                    vec![target(
+                        "A",
+                        lat_expr,
+                        &format!("{{{{{}}}}}", dq.queue_label),
+                    )],
                 ),
                 12,
                 8,
             ),
             (
                 timeseries(
-                    PanelText { title: "Job failures per queue (per min)", description: format!("Failed jobs per minute, per queue ({}).", q.jobs_failed), unit: Unit::JobsPerMinute.grafana() },
+                    PanelText {
+                        title: "Job failures per queue (per min)",
+                        description: format!(
+                            "Failed jobs per minute, per queue ({}).",
+                            q.jobs_failed
+                        ),
+                        unit: Unit::JobsPerMinute.grafana(),
+                    },
                     None,
                     true,
-                    vec![target("A", fail_rate, &format!("{{{{{}}}}}", q.queue_label))],
+                    vec![target(
+                        "A",
+                        fail_rate,
+                        &format!("{{{{{}}}}}", q.queue_label),
+                    )],
                 ),
                 12,
                 8,
             ),
             (
-                timeseries(PanelText { title: "GPU utilisation over time", description: gpu_desc, unit: m.gpu.unit.grafana() }, gpu_thr.value, true, vec![target("A", gpu_expr, "GPU")]),
+                timeseries(
+                    PanelText {
+                        title: "GPU utilisation over time",
+                        description: gpu_desc,
+                        unit: m.gpu.unit.grafana(),
+                    },
+                    gpu_thr.value,
+                    true,
+                    vec![target("A", gpu_expr, "GPU")],
+                ),
                 24,
                 8,
             ),
@@ -729,7 +1031,10 @@ impl Cx<'_> {
     fn standby_panels(&self) -> Vec<(Value, u64, u64)> {
         let r = rules::record_names(self.defs);
         let [waiting_stat, waiting_series] = self.waiting_panels();
-        let rps = format!("sum({}) or vector(0)", self.sel.recorded(&r.route_requests_rate, &[]));
+        let rps = format!(
+            "sum({}) or vector(0)",
+            self.sel.recorded(&r.route_requests_rate, &[])
+        );
         vec![
             (
                 stat(
@@ -816,16 +1121,30 @@ pub fn configmaps(defs: &Definitions, cluster: &Cluster) -> Vec<(String, String)
         .into_iter()
         .map(|kind| {
             let mut labels = std::collections::BTreeMap::new();
-            labels.insert(k.dashboard_label.key.clone(), k.dashboard_label.value.clone());
-            labels.insert("app.kubernetes.io/name".to_string(), "luneo-obs".to_string());
-            labels.insert("app.kubernetes.io/managed-by".to_string(), "luneo-obs".to_string());
+            labels.insert(
+                k.dashboard_label.key.clone(),
+                k.dashboard_label.value.clone(),
+            );
+            labels.insert(
+                "app.kubernetes.io/name".to_string(),
+                "luneo-obs".to_string(),
+            );
+            labels.insert(
+                "app.kubernetes.io/managed-by".to_string(),
+                "luneo-obs".to_string(),
+            );
             labels.insert("luneo.io/cluster".to_string(), cluster.name.clone());
             let mut annotations = std::collections::BTreeMap::new();
             annotations.insert(k.dashboard_folder_annotation.clone(), folder(defs, kind));
             let head = ConfigMapHead {
                 api_version: "v1",
                 kind: "ConfigMap",
-                metadata: rules::ObjectMeta { name: configmap_name(kind), namespace: Some(k.namespace.clone()), labels, annotations },
+                metadata: rules::ObjectMeta {
+                    name: configmap_name(kind),
+                    namespace: Some(k.namespace.clone()),
+                    labels,
+                    annotations,
+                },
             };
             let json = render(&build(defs, kind, cluster));
             let mut y = crate::manifests::to_yaml(&head);
@@ -851,22 +1170,42 @@ mod tests {
     }
 
     fn cluster<'a>(l: &'a crate::load::Loaded, name: &str) -> &'a Cluster {
-        l.defs.spec.clusters.iter().find(|c| c.name == name).unwrap()
+        l.defs
+            .spec
+            .clusters
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap()
     }
 
     fn panel<'a>(d: &'a Value, title: &str) -> &'a Value {
-        d["panels"].as_array().unwrap().iter().find(|p| p["title"] == title).unwrap_or_else(|| panic!("no panel {title}"))
+        d["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["title"] == title)
+            .unwrap_or_else(|| panic!("no panel {title}"))
     }
 
     fn red(p: &Value) -> f64 {
-        p["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"].as_f64().unwrap()
+        p["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"]
+            .as_f64()
+            .unwrap()
     }
 
     /// The alert's threshold read straight from the YAML text (not through the model).
     fn yaml_threshold(alert: &str) -> (f64, String) {
         let v: Value = yaml_serde::from_str(load::EMBEDDED).unwrap();
-        let a = v["spec"]["alerts"].as_array().unwrap().iter().find(|a| a["name"] == alert).unwrap();
-        (a["threshold"]["value"].as_f64().unwrap(), a["threshold"]["unit"].as_str().unwrap().to_string())
+        let a = v["spec"]["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == alert)
+            .unwrap();
+        (
+            a["threshold"]["value"].as_f64().unwrap(),
+            a["threshold"]["unit"].as_str().unwrap().to_string(),
+        )
     }
 
     #[test]
@@ -877,26 +1216,64 @@ mod tests {
         let api = build(&l.defs, Kind::Api, p);
         assert_eq!(yaml_threshold("ApiLatencyHigh"), (600.0, "ms".into()));
         assert_eq!(red(panel(&api, "P95 latency")), 600.0);
-        assert_eq!(panel(&api, "P95 latency")["fieldConfig"]["defaults"]["unit"], "ms");
-        assert_eq!(red(panel(&api, &format!("Top {TOP_ROUTES} routes by P95 latency"))), 600.0);
+        assert_eq!(
+            panel(&api, "P95 latency")["fieldConfig"]["defaults"]["unit"],
+            "ms"
+        );
+        assert_eq!(
+            red(panel(
+                &api,
+                &format!("Top {TOP_ROUTES} routes by P95 latency")
+            )),
+            600.0
+        );
         assert_eq!(yaml_threshold("ApiErrorRate"), (5.0, "percent".into()));
         assert_eq!(red(panel(&api, "5xx ratio")), 0.05);
-        assert_eq!(panel(&api, "5xx ratio")["fieldConfig"]["defaults"]["unit"], "percentunit");
+        assert_eq!(
+            panel(&api, "5xx ratio")["fieldConfig"]["defaults"]["unit"],
+            "percentunit"
+        );
         let queues = build(&l.defs, Kind::Queues, p);
         assert_eq!(yaml_threshold("QueueWaitThreshold").0, 40.0);
-        assert_eq!(red(panel(&queues, "Backlog growth per queue (jobs/min)")), 40.0);
-        assert_eq!(yaml_threshold("RenderGpuSaturation"), (90.0, "percent".into()));
+        assert_eq!(
+            red(panel(&queues, "Backlog growth per queue (jobs/min)")),
+            40.0
+        );
+        assert_eq!(
+            yaml_threshold("RenderGpuSaturation"),
+            (90.0, "percent".into())
+        );
         assert_eq!(red(panel(&queues, "Average GPU utilisation")), 90.0);
         let standby = build(&l.defs, Kind::Standby, s);
         assert_eq!(yaml_threshold("StandbyQueueGrowth").0, 5.0);
-        assert_eq!(red(panel(&standby, "Backlog growth per queue (jobs/min)")), 5.0);
+        assert_eq!(
+            red(panel(&standby, "Backlog growth per queue (jobs/min)")),
+            5.0
+        );
         // The standby has no latency alert: it shows the production objective.
         assert_eq!(red(panel(&standby, "P95 latency")), 600.0);
     }
 
     #[test]
+    fn route_scoped_objectives_do_not_set_the_whole_api_panels() {
+        let route_alert = "    - name: CheckoutLatency\n      slo: apiLatency\n      quantile: 0.99\n      threshold: { value: 2, unit: s }\n      routes: [/api/v1/checkout]\n      for: 5m\n      severity: warning\n      clusters: [primary]\n      summary: Checkout is slow.\n\n";
+        let text = load::EMBEDDED.replacen(
+            "    - name: ApiLatencyHigh",
+            &format!("{route_alert}    - name: ApiLatencyHigh"),
+            1,
+        );
+        let l = loaded(&text);
+        assert_eq!(l.defs.spec.alerts[0].name, "CheckoutLatency");
+        let api = build(&l.defs, Kind::Api, cluster(&l, "primary"));
+        assert_eq!(red(panel(&api, "P95 latency")), 600.0);
+    }
+
+    #[test]
     fn latency_threshold_converts_from_seconds() {
-        let text = load::EMBEDDED.replace("threshold: { value: 600, unit: ms }", "threshold: { value: 0.75, unit: s }");
+        let text = load::EMBEDDED.replace(
+            "threshold: { value: 600, unit: ms }",
+            "threshold: { value: 0.75, unit: s }",
+        );
         let l = loaded(&text);
         let api = build(&l.defs, Kind::Api, cluster(&l, "primary"));
         assert_eq!(red(panel(&api, "P95 latency")), 750.0);
@@ -906,29 +1283,66 @@ mod tests {
     fn settings_come_from_the_definitions_and_default_when_absent() {
         let l = loaded(load::EMBEDDED);
         let s = build(&l.defs, Kind::Standby, cluster(&l, "standby"));
-        assert_eq!((s["refresh"].as_str(), s["time"]["from"].as_str()), (Some("1m"), Some("now-12h")));
-        let text = load::EMBEDDED.replace("    queues:\n      refresh: 30s\n      timeRange: 1h\n", "    queues:\n      refresh: 10s\n      timeRange: 3h\n      folder: Queues\n");
+        assert_eq!(
+            (s["refresh"].as_str(), s["time"]["from"].as_str()),
+            (Some("1m"), Some("now-12h"))
+        );
+        let text = load::EMBEDDED.replace(
+            "    queues:\n      refresh: 30s\n      timeRange: 1h\n",
+            "    queues:\n      refresh: 10s\n      timeRange: 3h\n      folder: Queues\n",
+        );
         let l2 = loaded(&text);
         let q = build(&l2.defs, Kind::Queues, cluster(&l2, "primary"));
-        assert_eq!((q["refresh"].as_str(), q["time"]["from"].as_str()), (Some("10s"), Some("now-3h")));
+        assert_eq!(
+            (q["refresh"].as_str(), q["time"]["from"].as_str()),
+            (Some("10s"), Some("now-3h"))
+        );
         assert_eq!(folder(&l2.defs, Kind::Queues), "Queues");
         assert_eq!(folder(&l2.defs, Kind::Api), "Luneo");
         // A definitions file written before spec.dashboards existed still loads.
         let start = load::EMBEDDED.find("\n  # Grafana dashboards").unwrap();
-        let end = load::EMBEDDED[start..].find("      timeRange: 12h\n").unwrap() + start + "      timeRange: 12h\n".len();
+        let end = load::EMBEDDED[start..]
+            .find("      timeRange: 12h\n")
+            .unwrap()
+            + start
+            + "      timeRange: 12h\n".len();
         let old = format!("{}\n{}", &load::EMBEDDED[..start], &load::EMBEDDED[end..]);
         assert!(!old.contains("dashboards:"));
         let l3 = loaded(&old);
         assert_eq!(l3.defs.spec.dashboards, crate::model::Dashboards::default());
-        assert_eq!(build(&l3.defs, Kind::Api, cluster(&l3, "primary"))["refresh"], "30s");
+        assert_eq!(
+            build(&l3.defs, Kind::Api, cluster(&l3, "primary"))["refresh"],
+            "30s"
+        );
     }
 
     #[test]
     fn bad_settings_are_diagnosed_at_the_field() {
-        for (from, to, code) in [("refresh: 1m", "refresh: 2s", "definitions/dashboard-refresh"), ("timeRange: 12h", "timeRange: 1h30m", "definitions/bad-duration"), ("timeRange: 12h", "timeRange: soon", "definitions/bad-duration")] {
+        for (from, to, code) in [
+            (
+                "refresh: 1m",
+                "refresh: 2s",
+                "definitions/dashboard-refresh",
+            ),
+            (
+                "timeRange: 12h",
+                "timeRange: 1h30m",
+                "definitions/bad-duration",
+            ),
+            (
+                "timeRange: 12h",
+                "timeRange: soon",
+                "definitions/bad-duration",
+            ),
+        ] {
             let text = load::EMBEDDED.replace(from, to);
-            let d = load::load("defs.yaml", &text).err().unwrap_or_else(|| panic!("{to} accepted"));
-            let x = d.iter().find(|x| x.code == code).unwrap_or_else(|| panic!("{code}: {d:?}"));
+            let d = load::load("defs.yaml", &text)
+                .err()
+                .unwrap_or_else(|| panic!("{to} accepted"));
+            let x = d
+                .iter()
+                .find(|x| x.code == code)
+                .unwrap_or_else(|| panic!("{code}: {d:?}"));
             let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
             assert_eq!(x.line, line, "{}", x.render());
         }
@@ -937,10 +1351,21 @@ mod tests {
     #[test]
     fn failover_copies_on_the_secondary_default_to_it() {
         let l = loaded(load::EMBEDDED);
-        assert_eq!(kinds_for(cluster(&l, "primary")), vec![Kind::Api, Kind::Queues]);
-        assert_eq!(kinds_for(cluster(&l, "standby")), vec![Kind::Standby, Kind::Api, Kind::Queues]);
+        assert_eq!(
+            kinds_for(cluster(&l, "primary")),
+            vec![Kind::Api, Kind::Queues]
+        );
+        assert_eq!(
+            kinds_for(cluster(&l, "standby")),
+            vec![Kind::Standby, Kind::Api, Kind::Queues]
+        );
         let api = build(&l.defs, Kind::Api, cluster(&l, "standby"));
-        let var = api["templating"]["list"].as_array().unwrap().iter().find(|v| v["name"] == "cluster").unwrap();
+        let var = api["templating"]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "cluster")
+            .unwrap();
         assert_eq!(var["current"]["value"], "standby");
     }
 
@@ -948,13 +1373,22 @@ mod tests {
     fn size_does_not_grow_with_queues() {
         let l = loaded(load::EMBEDDED);
         let mut text = load::EMBEDDED.to_string();
-        let extra: String = (0..1000).map(|i| format!("    - name: q{i}\n      bullmqName: luneo-q{i}\n")).collect();
+        let extra: String = (0..1000)
+            .map(|i| format!("    - name: q{i}\n      bullmqName: luneo-q{i}\n"))
+            .collect();
         text = text.replace("  alerts:\n", &format!("{extra}\n  alerts:\n"));
         let big = loaded(&text);
         assert_eq!(big.defs.spec.queues.len(), 1002);
         for kind in Kind::ALL {
-            let c = if kind == Kind::Standby { "standby" } else { "primary" };
-            assert_eq!(render(&build(&l.defs, kind, cluster(&l, c))), render(&build(&big.defs, kind, cluster(&big, c))));
+            let c = if kind == Kind::Standby {
+                "standby"
+            } else {
+                "primary"
+            };
+            assert_eq!(
+                render(&build(&l.defs, kind, cluster(&l, c))),
+                render(&build(&big.defs, kind, cluster(&big, c)))
+            );
         }
     }
 
@@ -965,6 +1399,11 @@ mod tests {
         let text = render(&d);
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), d);
         let panels = d["panels"].as_array().unwrap().len();
-        assert_eq!(text.lines().filter(|l| l.starts_with('{') && l.contains("\"gridPos\":")).count(), panels);
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with('{') && l.contains("\"gridPos\":"))
+                .count(),
+            panels
+        );
     }
 }

@@ -42,7 +42,13 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: &str, severity: Severity, file: &str, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: &str,
+        severity: Severity,
+        file: &str,
+        pos: Pos,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code: code.to_string(),
             severity,
@@ -90,7 +96,8 @@ impl Diagnostic {
 /// Sort diagnostics by file, position, then code, so output is stable.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.code, &a.message).cmp(&(&b.file, b.line, b.column, &b.code, &b.message))
+        (&a.file, a.line, a.column, &a.code, &a.message)
+            .cmp(&(&b.file, b.line, b.column, &b.code, &b.message))
     });
 }
 

@@ -119,7 +119,10 @@ pub fn targets(l: &Loaded) -> Vec<DrTarget> {
     let mut out = Vec::new();
     for a in l.defs.spec.alerts.iter().filter(|a| a.dr_expected) {
         for c in &a.clusters {
-            out.push(DrTarget { alert: a.name.clone(), cluster: c.clone() });
+            out.push(DrTarget {
+                alert: a.name.clone(),
+                cluster: c.clone(),
+            });
         }
     }
     out
@@ -127,8 +130,18 @@ pub fn targets(l: &Loaded) -> Vec<DrTarget> {
 
 fn matchers(t: &DrTarget) -> Vec<Matcher> {
     vec![
-        Matcher { name: "alertname".into(), value: t.alert.clone(), is_regex: false, is_equal: true },
-        Matcher { name: "cluster".into(), value: t.cluster.clone(), is_regex: false, is_equal: true },
+        Matcher {
+            name: "alertname".into(),
+            value: t.alert.clone(),
+            is_regex: false,
+            is_equal: true,
+        },
+        Matcher {
+            name: "cluster".into(),
+            value: t.cluster.clone(),
+            is_regex: false,
+            is_equal: true,
+        },
     ]
 }
 
@@ -163,26 +176,40 @@ pub fn rfc3339(ms: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms % 1000
+    )
 }
 
 /// Alertmanager supports silence annotations from 0.32.
 fn supports_annotations(version: &Option<String>) -> bool {
     let Some(v) = version else { return false };
-    let mut it = v.trim_start_matches('v').split(['.', '-', '+']).map(|x| x.parse::<u64>().unwrap_or(0));
+    let mut it = v
+        .trim_start_matches('v')
+        .split(['.', '-', '+'])
+        .map(|x| x.parse::<u64>().unwrap_or(0));
     let (major, minor) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
     major > 0 || minor >= 32
 }
 
 fn is_dr_silence(s: &serde_json::Value) -> bool {
-    s["createdBy"].as_str().is_some_and(|c| c.split_whitespace().any(|t| t == TAG))
+    s["createdBy"]
+        .as_str()
+        .is_some_and(|c| c.split_whitespace().any(|t| t == TAG))
 }
 
 fn to_dr_silence(s: &serde_json::Value) -> DrSilence {
     let ms: Vec<Matcher> = serde_json::from_value(s["matchers"].clone()).unwrap_or_default();
     DrSilence {
         id: s["id"].as_str().unwrap_or_default().to_string(),
-        state: s["status"]["state"].as_str().unwrap_or_default().to_string(),
+        state: s["status"]["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         matchers: matchers_text(&ms),
         starts_at: s["startsAt"].as_str().unwrap_or_default().to_string(),
         ends_at: s["endsAt"].as_str().unwrap_or_default().to_string(),
@@ -202,7 +229,8 @@ fn same_matchers(s: &serde_json::Value, want: &[Matcher]) -> bool {
 }
 
 fn refuse(resp: &mut DrResponse, code: &str, file: &str, pos: Pos, msg: String, hint: &str) {
-    resp.diagnostics.push(Diagnostic::error(code, file, pos, msg).with_hint(hint));
+    resp.diagnostics
+        .push(Diagnostic::error(code, file, pos, msg).with_hint(hint));
 }
 
 /// Plan a DR action against one Alertmanager's silences.
@@ -213,10 +241,24 @@ pub fn plan(req: &DrRequest) -> DrResponse {
     };
     let l = match l {
         Ok(l) => l,
-        Err(d) => return DrResponse { ok: false, diagnostics: d, ..Default::default() },
+        Err(d) => {
+            return DrResponse {
+                ok: false,
+                diagnostics: d,
+                ..Default::default()
+            }
+        }
     };
-    let mut resp = DrResponse { targets: targets(&l), namespace: l.defs.spec.kubernetes.namespace.clone(), ..Default::default() };
-    let dr: Vec<&serde_json::Value> = req.silences.iter().filter(|s| is_dr_silence(s) && live(s)).collect();
+    let mut resp = DrResponse {
+        targets: targets(&l),
+        namespace: l.defs.spec.kubernetes.namespace.clone(),
+        ..Default::default()
+    };
+    let dr: Vec<&serde_json::Value> = req
+        .silences
+        .iter()
+        .filter(|s| is_dr_silence(s) && live(s))
+        .collect();
     match req.action {
         DrAction::Status => resp.active = dr.iter().map(|s| to_dr_silence(s)).collect(),
         DrAction::End => resp.expire = dr.iter().map(|s| to_dr_silence(s)).collect(),
@@ -226,15 +268,39 @@ pub fn plan(req: &DrRequest) -> DrResponse {
             let arg = Pos { line: 1, column: 1 };
             let window = match req.duration.as_deref().map(duration::parse) {
                 None => {
-                    refuse(&mut resp, "dr/unbounded-window", "--duration", arg, "a DR window needs an end: no duration given".into(), &format!("pass --duration, at most {}", l.defs.spec.notifications.dr.max_window));
+                    refuse(
+                        &mut resp,
+                        "dr/unbounded-window",
+                        "--duration",
+                        arg,
+                        "a DR window needs an end: no duration given".into(),
+                        &format!(
+                            "pass --duration, at most {}",
+                            l.defs.spec.notifications.dr.max_window
+                        ),
+                    );
                     None
                 }
                 Some(Err(e)) => {
-                    refuse(&mut resp, "dr/bad-window", "--duration", arg, e, "write the window as a duration: 2h, 90m");
+                    refuse(
+                        &mut resp,
+                        "dr/bad-window",
+                        "--duration",
+                        arg,
+                        e,
+                        "write the window as a duration: 2h, 90m",
+                    );
                     None
                 }
                 Some(Ok(0)) => {
-                    refuse(&mut resp, "dr/bad-window", "--duration", arg, "a DR window of zero mutes nothing".into(), "write the window as a duration: 2h, 90m");
+                    refuse(
+                        &mut resp,
+                        "dr/bad-window",
+                        "--duration",
+                        arg,
+                        "a DR window of zero mutes nothing".into(),
+                        "write the window as a duration: 2h, 90m",
+                    );
                     None
                 }
                 Some(Ok(ms)) if ms > max => {
@@ -252,7 +318,14 @@ pub fn plan(req: &DrRequest) -> DrResponse {
                 Some(Ok(ms)) => Some(ms),
             };
             if resp.targets.is_empty() {
-                refuse(&mut resp, "dr/nothing-to-mute", &l.file, l.pos("spec.alerts"), "no alert is marked `drExpected: true`: a DR window would mute nothing".into(), "mark the alerts a DR test is expected to fire with drExpected: true");
+                refuse(
+                    &mut resp,
+                    "dr/nothing-to-mute",
+                    &l.file,
+                    l.pos("spec.alerts"),
+                    "no alert is marked `drExpected: true`: a DR window would mute nothing".into(),
+                    "mark the alerts a DR test is expected to fire with drExpected: true",
+                );
             }
             if let Some(ms) = window {
                 if resp.diagnostics.is_empty() {
@@ -292,8 +365,18 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
-    fn req(action: DrAction, duration: Option<&str>, silences: Vec<serde_json::Value>) -> DrRequest {
-        DrRequest { action, duration: duration.map(str::to_string), now_ms: 1_700_000_000_000, silences, ..Default::default() }
+    fn req(
+        action: DrAction,
+        duration: Option<&str>,
+        silences: Vec<serde_json::Value>,
+    ) -> DrRequest {
+        DrRequest {
+            action,
+            duration: duration.map(str::to_string),
+            now_ms: 1_700_000_000_000,
+            silences,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -307,8 +390,18 @@ mod tests {
     fn start_mutes_the_dr_expected_alerts_for_the_window() {
         let r = plan(&req(DrAction::Start, Some("2h"), vec![]));
         assert!(r.ok, "{:?}", r.diagnostics);
-        let names: Vec<String> = r.create.iter().map(|s| matchers_text(&s.matchers)).collect();
-        assert_eq!(names, vec![r#"alertname="StandbyApiUnavailable", cluster="standby""#, r#"alertname="StandbyQueueGrowth", cluster="standby""#]);
+        let names: Vec<String> = r
+            .create
+            .iter()
+            .map(|s| matchers_text(&s.matchers))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                r#"alertname="StandbyApiUnavailable", cluster="standby""#,
+                r#"alertname="StandbyQueueGrowth", cluster="standby""#
+            ]
+        );
         assert_eq!(r.create[0].ends_at, "2023-11-15T00:13:20.000Z");
         assert!(r.create[0].created_by.contains(TAG) && r.create[0].comment.starts_with(TAG));
         assert_eq!(r.create[0].annotations, None);
@@ -316,7 +409,12 @@ mod tests {
 
     #[test]
     fn start_refuses_unbounded_zero_and_over_long_windows() {
-        for (d, code) in [(None, "dr/unbounded-window"), (Some("0s"), "dr/bad-window"), (Some("5h"), "dr/window-too-long"), (Some("2x"), "dr/bad-window")] {
+        for (d, code) in [
+            (None, "dr/unbounded-window"),
+            (Some("0s"), "dr/bad-window"),
+            (Some("5h"), "dr/window-too-long"),
+            (Some("2x"), "dr/bad-window"),
+        ] {
             let r = plan(&req(DrAction::Start, d, vec![]));
             assert!(!r.ok && r.create.is_empty(), "{d:?}");
             assert_eq!(r.diagnostics[0].code, code);

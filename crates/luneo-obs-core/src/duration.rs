@@ -25,19 +25,28 @@ pub fn parse(s: &str) -> Result<u64, String> {
             i += 1;
         }
         if start == i {
-            return Err(format!("`{s}` is not a duration: expected a number at position {}", start + 1));
+            return Err(format!(
+                "`{s}` is not a duration: expected a number at position {}",
+                start + 1
+            ));
         }
-        let n: u64 = s[start..i].parse().map_err(|_| format!("`{s}`: number too large"))?;
+        let n: u64 = s[start..i]
+            .parse()
+            .map_err(|_| format!("`{s}`: number too large"))?;
         let ustart = i;
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
             i += 1;
         }
         let u = &s[ustart..i];
         let Some(rank) = units.iter().position(|(name, _)| *name == u) else {
-            return Err(format!("`{s}` is not a duration: unknown unit `{u}` (use ms, s, m, h, d, w or y)"));
+            return Err(format!(
+                "`{s}` is not a duration: unknown unit `{u}` (use ms, s, m, h, d, w or y)"
+            ));
         };
         if last_rank.is_some_and(|r| rank <= r) {
-            return Err(format!("`{s}`: units must appear once each, largest first (e.g. 1h30m)"));
+            return Err(format!(
+                "`{s}`: units must appear once each, largest first (e.g. 1h30m)"
+            ));
         }
         last_rank = Some(rank);
         total = n
@@ -55,7 +64,13 @@ pub fn format(ms: u64) -> String {
     }
     let mut out = String::new();
     let mut rest = ms;
-    for (name, size) in [("d", 86_400_000u64), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)] {
+    for (name, size) in [
+        ("d", 86_400_000u64),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+        ("ms", 1),
+    ] {
         if rest >= size {
             out.push_str(&format!("{}{}", rest / size, name));
             rest %= size;

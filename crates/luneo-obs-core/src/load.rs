@@ -53,31 +53,57 @@ fn path_string(path: &serde_path_to_error::Path) -> String {
     s
 }
 
-fn serde_diagnostic(file: &str, doc: &Document, err: &serde_path_to_error::Error<serde_json::Error>) -> Diagnostic {
+fn serde_diagnostic(
+    file: &str,
+    doc: &Document,
+    err: &serde_path_to_error::Error<serde_json::Error>,
+) -> Diagnostic {
     let path = path_string(err.path());
     let msg = err.inner().to_string();
     let (code, hint) = if msg.starts_with("unknown field") {
         ("definitions/unknown-field", "remove the field or fix its spelling; the accepted fields are listed above (see docs/definitions.md)")
     } else if msg.starts_with("missing field") {
-        ("definitions/missing-field", "add the field; definitions/luneo.yaml shows every field in use")
+        (
+            "definitions/missing-field",
+            "add the field; definitions/luneo.yaml shows every field in use",
+        )
     } else if msg.starts_with("unknown variant") {
-        ("definitions/unknown-value", "use one of the accepted values listed above")
+        (
+            "definitions/unknown-value",
+            "use one of the accepted values listed above",
+        )
     } else if msg.starts_with("invalid type") {
-        ("definitions/wrong-type", "quote strings, write numbers without quotes or units, and lists as [a, b]")
+        (
+            "definitions/wrong-type",
+            "quote strings, write numbers without quotes or units, and lists as [a, b]",
+        )
     } else {
-        ("definitions/invalid", "see docs/definitions.md for the expected shape")
+        (
+            "definitions/invalid",
+            "see docs/definitions.md for the expected shape",
+        )
     };
     // For an unknown field, point at the offending key itself.
     let pos = if code == "definitions/unknown-field" {
         let field = msg.split('`').nth(1).unwrap_or_default();
-        let child = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
-        if doc.index.contains_key(&child) { doc.key_pos(&child) } else { doc.pos(&path) }
-    } else if code == "definitions/missing-field" {
-        doc.pos(&path)
+        let child = if path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        };
+        if doc.index.contains_key(&child) {
+            doc.key_pos(&child)
+        } else {
+            doc.pos(&path)
+        }
     } else {
         doc.pos(&path)
     };
-    let at = if path.is_empty() { String::new() } else { format!(" at `{path}`") };
+    let at = if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    };
     Diagnostic::error(code, file, pos, format!("{msg}{at}")).with_hint(hint)
 }
 
@@ -103,7 +129,12 @@ pub fn load(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     if diag::has_errors(&diags) {
         Err(diags)
     } else {
-        Ok(Loaded { file: file.to_string(), defs, doc, warnings: diags })
+        Ok(Loaded {
+            file: file.to_string(),
+            defs,
+            doc,
+            warnings: diags,
+        })
     }
 }
 
@@ -114,7 +145,8 @@ pub fn load_embedded() -> Result<Loaded, Vec<Diagnostic>> {
 
 fn is_label_name(s: &str) -> bool {
     let mut c = s.chars();
-    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_') && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
 fn is_metric_name(s: &str) -> bool {
@@ -124,21 +156,26 @@ fn is_metric_name(s: &str) -> bool {
 }
 
 fn is_camel_case(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Check a `{a="b", ...}` selector: it must parse as PromQL label matchers.
 pub fn check_selector(sel: &str) -> Result<(), String> {
     let t = sel.trim();
     if !(t.starts_with('{') && t.ends_with('}')) {
-        return Err(format!("`{sel}` is not a label selector: write it as {{label=\"value\", ...}}"));
+        return Err(format!(
+            "`{sel}` is not a label selector: write it as {{label=\"value\", ...}}"
+        ));
     }
     #[cfg(feature = "promql")]
     {
         match promql_parser::parser::parse(&format!("up{t}")) {
             Ok(promql_parser::parser::Expr::VectorSelector(_)) => Ok(()),
             Ok(_) => Err(format!("`{sel}` is not a plain label selector")),
-            Err(e) => Err(format!("`{sel}` does not parse as PromQL label matchers: {e}")),
+            Err(e) => Err(format!(
+                "`{sel}` does not parse as PromQL label matchers: {e}"
+            )),
         }
     }
     #[cfg(not(feature = "promql"))]
@@ -164,25 +201,45 @@ impl Ctx<'_> {
         match duration::parse(value) {
             Ok(ms) => Some(ms),
             Err(e) => {
-                self.err("definitions/bad-duration", path, e, "write durations as Prometheus does: 30s, 5m, 1h30m");
+                self.err(
+                    "definitions/bad-duration",
+                    path,
+                    e,
+                    "write durations as Prometheus does: 30s, 5m, 1h30m",
+                );
                 None
             }
         }
     }
     fn label(&mut self, path: &str, value: &str) {
         if !is_label_name(value) {
-            self.err("definitions/bad-label-name", path, format!("`{value}` is not a valid Prometheus label name"), "label names match [a-zA-Z_][a-zA-Z0-9_]*");
+            self.err(
+                "definitions/bad-label-name",
+                path,
+                format!("`{value}` is not a valid Prometheus label name"),
+                "label names match [a-zA-Z_][a-zA-Z0-9_]*",
+            );
         }
     }
     fn metric(&mut self, path: &str, value: &str) {
         if !is_metric_name(value) {
-            self.err("definitions/bad-metric-name", path, format!("`{value}` is not a valid Prometheus metric name"), "metric names match [a-zA-Z_:][a-zA-Z0-9_:]*");
+            self.err(
+                "definitions/bad-metric-name",
+                path,
+                format!("`{value}` is not a valid Prometheus metric name"),
+                "metric names match [a-zA-Z_:][a-zA-Z0-9_:]*",
+            );
         }
     }
     fn selector(&mut self, path: &str, value: &Option<String>) {
         if let Some(s) = value {
             if let Err(e) = check_selector(s) {
-                self.err("promql/parse-error", path, e, "a selector is label matchers in braces, e.g. {job=\"luneo-api\"}");
+                self.err(
+                    "promql/parse-error",
+                    path,
+                    e,
+                    "a selector is label matchers in braces, e.g. {job=\"luneo-api\"}",
+                );
             }
         }
     }
@@ -191,13 +248,28 @@ impl Ctx<'_> {
 fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<Diagnostic>) {
     let mut c = Ctx { file, doc, diags };
     if d.api_version != API_VERSION {
-        c.err("definitions/api-version", "apiVersion", format!("unsupported apiVersion `{}`", d.api_version), "this version of luneo-obs reads apiVersion: luneo.io/v1alpha1");
+        c.err(
+            "definitions/api-version",
+            "apiVersion",
+            format!("unsupported apiVersion `{}`", d.api_version),
+            "this version of luneo-obs reads apiVersion: luneo.io/v1alpha1",
+        );
     }
     if d.kind != KIND {
-        c.err("definitions/kind", "kind", format!("unsupported kind `{}`", d.kind), "the kind must be ObservabilityDefinitions");
+        c.err(
+            "definitions/kind",
+            "kind",
+            format!("unsupported kind `{}`", d.kind),
+            "the kind must be ObservabilityDefinitions",
+        );
     }
     if !is_label_name(&d.metadata.name.replace('-', "_")) {
-        c.err("definitions/bad-name", "metadata.name", format!("`{}` is not usable in object names", d.metadata.name), "use lower-case letters, digits and dashes");
+        c.err(
+            "definitions/bad-name",
+            "metadata.name",
+            format!("`{}` is not usable in object names", d.metadata.name),
+            "use lower-case letters, digits and dashes",
+        );
     }
     let s = &d.spec;
 
@@ -206,35 +278,87 @@ fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<
     for (i, cl) in s.clusters.iter().enumerate() {
         let p = format!("spec.clusters[{i}].name");
         if !names.insert(cl.name.as_str()) {
-            c.err("definitions/duplicate-name", &p, format!("cluster `{}` is defined twice", cl.name), "cluster names must be unique");
+            c.err(
+                "definitions/duplicate-name",
+                &p,
+                format!("cluster `{}` is defined twice", cl.name),
+                "cluster names must be unique",
+            );
         }
-        if cl.name.is_empty() || !cl.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-') {
-            c.err("definitions/bad-name", &p, format!("cluster name `{}` must be lower-case letters, digits and dashes", cl.name), "it is used in object and overlay names");
+        if cl.name.is_empty()
+            || !cl
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+        {
+            c.err(
+                "definitions/bad-name",
+                &p,
+                format!(
+                    "cluster name `{}` must be lower-case letters, digits and dashes",
+                    cl.name
+                ),
+                "it is used in object and overlay names",
+            );
         }
     }
-    let primaries = s.clusters.iter().filter(|c| c.role == crate::model::ClusterRole::Primary).count();
+    let primaries = s
+        .clusters
+        .iter()
+        .filter(|c| c.role == crate::model::ClusterRole::Primary)
+        .count();
     if primaries != 1 {
         // Point at the second primary's role when there are several.
-        let at = s.clusters.iter().enumerate().filter(|(_, c)| c.role == crate::model::ClusterRole::Primary).nth(1).map(|(i, _)| format!("spec.clusters[{i}].role")).unwrap_or_else(|| "spec.clusters".into());
-        c.err("definitions/primary-cluster", &at, format!("exactly one cluster must have role primary, found {primaries}"), "mark the production cluster `role: primary` and the others `role: secondary`");
+        let at = s
+            .clusters
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.role == crate::model::ClusterRole::Primary)
+            .nth(1)
+            .map(|(i, _)| format!("spec.clusters[{i}].role"))
+            .unwrap_or_else(|| "spec.clusters".into());
+        c.err(
+            "definitions/primary-cluster",
+            &at,
+            format!("exactly one cluster must have role primary, found {primaries}"),
+            "mark the production cluster `role: primary` and the others `role: secondary`",
+        );
     }
 
     // Kubernetes and links.
-    for (k, _) in &s.kubernetes.rule_selector {
+    for k in s.kubernetes.rule_selector.keys() {
         let path = format!("spec.kubernetes.ruleSelector.{k}");
         if k.is_empty() {
-            c.err("definitions/bad-label-name", &path, "empty ruleSelector label".into(), "use the label your Prometheus' ruleSelector matches, e.g. release");
+            c.err(
+                "definitions/bad-label-name",
+                &path,
+                "empty ruleSelector label".into(),
+                "use the label your Prometheus' ruleSelector matches, e.g. release",
+            );
         }
     }
     if s.kubernetes.rule_selector.is_empty() {
         c.warn("definitions/empty-rule-selector", "spec.kubernetes.ruleSelector", "no ruleSelector labels: kube-prometheus-stack ignores PrometheusRules without `release: <release name>` unless its selector is empty".into(), "add `release: <your helm release>` (kube-prometheus-stack's default ruleSelector)".into());
     }
-    for (path, url) in [("spec.links.runbookBaseUrl", &s.links.runbook_base_url), ("spec.links.grafanaUrl", &s.links.grafana_url)] {
+    for (path, url) in [
+        ("spec.links.runbookBaseUrl", &s.links.runbook_base_url),
+        ("spec.links.grafanaUrl", &s.links.grafana_url),
+    ] {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            c.err("definitions/bad-url", path, format!("`{url}` is not an http(s) URL"), "write the full URL, e.g. https://grafana.example.com");
+            c.err(
+                "definitions/bad-url",
+                path,
+                format!("`{url}` is not an http(s) URL"),
+                "write the full URL, e.g. https://grafana.example.com",
+            );
         }
         if url.ends_with('/') {
-            c.err("definitions/bad-url", path, format!("`{url}` ends with a slash"), "drop the trailing slash; paths are appended to it");
+            c.err(
+                "definitions/bad-url",
+                path,
+                format!("`{url}` ends with a slash"),
+                "drop the trailing slash; paths are appended to it",
+            );
         }
     }
 
@@ -251,38 +375,83 @@ fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<
         c.label("spec.metrics.clusterLabel", l);
     }
     c.metric("spec.metrics.http.histogram", &m.http.histogram);
-    for (f, v) in [("routeLabel", &m.http.route_label), ("statusLabel", &m.http.status_label), ("methodLabel", &m.http.method_label)] {
+    for (f, v) in [
+        ("routeLabel", &m.http.route_label),
+        ("statusLabel", &m.http.status_label),
+        ("methodLabel", &m.http.method_label),
+    ] {
         c.label(&format!("spec.metrics.http.{f}"), v);
     }
     c.selector("spec.metrics.http.selector", &m.http.selector);
     if m.http.unit.dimension() != Dimension::Time {
-        c.err("units/threshold-unit", "spec.metrics.http.unit", format!("an HTTP duration histogram is measured in time, not `{}`", m.http.unit.as_str()), "use s (prom-client, OpenTelemetry) or ms");
+        c.err(
+            "units/threshold-unit",
+            "spec.metrics.http.unit",
+            format!(
+                "an HTTP duration histogram is measured in time, not `{}`",
+                m.http.unit.as_str()
+            ),
+            "use s (prom-client, OpenTelemetry) or ms",
+        );
     }
     if m.http.buckets.is_empty() {
-        c.err("definitions/buckets", "spec.metrics.http.buckets", "the histogram bucket list is empty".into(), "list the upper bounds your HTTP middleware is configured with");
+        c.err(
+            "definitions/buckets",
+            "spec.metrics.http.buckets",
+            "the histogram bucket list is empty".into(),
+            "list the upper bounds your HTTP middleware is configured with",
+        );
     }
     for w in m.http.buckets.windows(2) {
         if w[1] <= w[0] {
-            c.err("definitions/buckets", "spec.metrics.http.buckets", "bucket upper bounds must be strictly increasing".into(), "sort the buckets and remove duplicates");
+            c.err(
+                "definitions/buckets",
+                "spec.metrics.http.buckets",
+                "bucket upper bounds must be strictly increasing".into(),
+                "sort the buckets and remove duplicates",
+            );
             break;
         }
     }
     c.metric("spec.metrics.queues.jobCount", &m.queues.job_count);
     c.metric("spec.metrics.queues.jobsFailed", &m.queues.jobs_failed);
-    c.metric("spec.metrics.queues.jobDuration.histogram", &m.queues.job_duration.histogram);
-    for (f, v) in [("queueLabel", &m.queues.queue_label), ("stateLabel", &m.queues.state_label), ("jobDuration.queueLabel", &m.queues.job_duration.queue_label)] {
+    c.metric(
+        "spec.metrics.queues.jobDuration.histogram",
+        &m.queues.job_duration.histogram,
+    );
+    for (f, v) in [
+        ("queueLabel", &m.queues.queue_label),
+        ("stateLabel", &m.queues.state_label),
+        ("jobDuration.queueLabel", &m.queues.job_duration.queue_label),
+    ] {
         c.label(&format!("spec.metrics.queues.{f}"), v);
     }
     if m.queues.job_duration.unit.dimension() != Dimension::Time {
-        c.err("units/threshold-unit", "spec.metrics.queues.jobDuration.unit", "a job duration histogram is measured in time".into(), "BullMQ's OpenTelemetry durations are in ms");
+        c.err(
+            "units/threshold-unit",
+            "spec.metrics.queues.jobDuration.unit",
+            "a job duration histogram is measured in time".into(),
+            "BullMQ's OpenTelemetry durations are in ms",
+        );
     }
     c.metric("spec.metrics.gpu.metric", &m.gpu.metric);
     c.selector("spec.metrics.gpu.selector", &m.gpu.selector);
     if m.gpu.unit.dimension() != Dimension::Fraction {
-        c.err("units/threshold-unit", "spec.metrics.gpu.unit", format!("GPU utilisation is a fraction, not `{}`", m.gpu.unit.as_str()), "DCGM_FI_DEV_GPU_UTIL is percent (0-100); DCGM_FI_PROF_GR_ENGINE_ACTIVE is ratio (0-1)");
+        c.err(
+            "units/threshold-unit",
+            "spec.metrics.gpu.unit",
+            format!(
+                "GPU utilisation is a fraction, not `{}`",
+                m.gpu.unit.as_str()
+            ),
+            "DCGM_FI_DEV_GPU_UTIL is percent (0-100); DCGM_FI_PROF_GR_ENGINE_ACTIVE is ratio (0-1)",
+        );
     }
     if let Some(src) = &m.gpu.source {
-        c.metric("spec.metrics.gpu.source.dcgmExporter.metric", &src.dcgm_exporter.metric);
+        c.metric(
+            "spec.metrics.gpu.source.dcgmExporter.metric",
+            &src.dcgm_exporter.metric,
+        );
     }
 
     // Queues.
@@ -290,10 +459,20 @@ fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<
     for (i, q) in s.queues.iter().enumerate() {
         let p = format!("spec.queues[{i}].name");
         if !qnames.insert(q.name.as_str()) {
-            c.err("definitions/duplicate-name", &p, format!("queue `{}` is defined twice", q.name), "queue names must be unique");
+            c.err(
+                "definitions/duplicate-name",
+                &p,
+                format!("queue `{}` is defined twice", q.name),
+                "queue names must be unique",
+            );
         }
         if q.bullmq_name.is_empty() || q.bullmq_name.contains(['"', '\\', '|']) {
-            c.err("definitions/bad-name", &format!("spec.queues[{i}].bullmqName"), format!("`{}` cannot be used as a queue label value", q.bullmq_name), "use the queue name as BullMQ exports it, without quotes or |");
+            c.err(
+                "definitions/bad-name",
+                &format!("spec.queues[{i}].bullmqName"),
+                format!("`{}` cannot be used as a queue label value", q.bullmq_name),
+                "use the queue name as BullMQ exports it, without quotes or |",
+            );
         }
     }
 
@@ -303,36 +482,88 @@ fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<
     for (i, a) in s.alerts.iter().enumerate() {
         let ap = format!("spec.alerts[{i}]");
         if !anames.insert(a.name.as_str()) {
-            c.err("definitions/duplicate-name", &format!("{ap}.name"), format!("alert `{}` is defined twice", a.name), "alert names must be unique");
+            c.err(
+                "definitions/duplicate-name",
+                &format!("{ap}.name"),
+                format!("alert `{}` is defined twice", a.name),
+                "alert names must be unique",
+            );
         }
         if !is_camel_case(&a.name) || a.name.len() > 40 {
-            c.err("alert/name", &format!("{ap}.name"), format!("alert name `{}` must be CamelCase letters and digits, at most 40 characters", a.name), "e.g. ApiLatencyHigh");
+            c.err(
+                "alert/name",
+                &format!("{ap}.name"),
+                format!(
+                    "alert name `{}` must be CamelCase letters and digits, at most 40 characters",
+                    a.name
+                ),
+                "e.g. ApiLatencyHigh",
+            );
         }
         let sum = a.summary.trim();
         if !(sum.chars().next().is_some_and(|ch| ch.is_uppercase()) && sum.ends_with('.')) {
-            c.err("alert/summary-style", &format!("{ap}.summary"), "the summary must be a sentence: a capital letter first and a period last".into(), "summaries are static sentences; put values in the generated description");
+            c.err(
+                "alert/summary-style",
+                &format!("{ap}.summary"),
+                "the summary must be a sentence: a capital letter first and a period last".into(),
+                "summaries are static sentences; put values in the generated description",
+            );
         }
         if a.clusters.is_empty() {
-            c.err("alert/no-cluster", &format!("{ap}.clusters"), format!("alert `{}` applies to no cluster", a.name), "list at least one cluster from spec.clusters");
+            c.err(
+                "alert/no-cluster",
+                &format!("{ap}.clusters"),
+                format!("alert `{}` applies to no cluster", a.name),
+                "list at least one cluster from spec.clusters",
+            );
         }
         for (j, cl) in a.clusters.iter().enumerate() {
             if !cluster_names.contains(cl.as_str()) {
                 let known: Vec<&str> = cluster_names.iter().copied().collect();
-                c.err("alert/unknown-cluster", &format!("{ap}.clusters[{j}]"), format!("alert `{}` applies to cluster `{cl}`, which is not defined", a.name), &format!("defined clusters: {}", known.join(", ")));
+                c.err(
+                    "alert/unknown-cluster",
+                    &format!("{ap}.clusters[{j}]"),
+                    format!(
+                        "alert `{}` applies to cluster `{cl}`, which is not defined",
+                        a.name
+                    ),
+                    &format!("defined clusters: {}", known.join(", ")),
+                );
             }
         }
         for k in a.labels.keys() {
             if !is_label_name(k) {
-                c.err("definitions/bad-label-name", &format!("{ap}.labels.{k}"), format!("`{k}` is not a valid Prometheus label name"), "label names match [a-zA-Z_][a-zA-Z0-9_]*");
+                c.err(
+                    "definitions/bad-label-name",
+                    &format!("{ap}.labels.{k}"),
+                    format!("`{k}` is not a valid Prometheus label name"),
+                    "label names match [a-zA-Z_][a-zA-Z0-9_]*",
+                );
             } else if k == "severity" || k == "cluster" {
-                c.err("alert/reserved-label", &format!("{ap}.labels.{k}"), format!("label `{k}` is set by luneo-obs from the alert's {k}"), "use the alert's `severity` / `clusters` fields instead");
+                c.err(
+                    "alert/reserved-label",
+                    &format!("{ap}.labels.{k}"),
+                    format!("label `{k}` is set by luneo-obs from the alert's {k}"),
+                    "use the alert's `severity` / `clusters` fields instead",
+                );
             }
         }
         let for_ms = c.duration(&format!("{ap}.for"), &a.for_);
         if let Some(w) = &a.window {
             if let (Some(wms), Some(sms)) = (c.duration(&format!("{ap}.window"), w), scrape) {
                 if wms < 2 * sms {
-                    c.err("promql/rate-window", &format!("{ap}.window"), format!("window {w} is shorter than 2x the scrape interval ({})", m.scrape_interval), &format!("use at least {} (4x the scrape interval is safer)", duration::format(2 * sms)));
+                    c.err(
+                        "promql/rate-window",
+                        &format!("{ap}.window"),
+                        format!(
+                            "window {w} is shorter than 2x the scrape interval ({})",
+                            m.scrape_interval
+                        ),
+                        &format!(
+                            "use at least {} (4x the scrape interval is safer)",
+                            duration::format(2 * sms)
+                        ),
+                    );
                 }
             }
         }
@@ -340,43 +571,150 @@ fn semantic_checks(file: &str, doc: &Document, d: &Definitions, diags: &mut Vec<
     }
 }
 
-fn alert_shape(c: &mut Ctx<'_>, ap: &str, a: &crate::model::Alert, m: &crate::model::Metrics, queues: &BTreeSet<&str>, for_ms: Option<u64>, scrape: Option<u64>) {
+fn alert_shape(
+    c: &mut Ctx<'_>,
+    ap: &str,
+    a: &crate::model::Alert,
+    m: &crate::model::Metrics,
+    queues: &BTreeSet<&str>,
+    for_ms: Option<u64>,
+    scrape: Option<u64>,
+) {
     let kind = a.slo;
     let needs_threshold = !matches!(kind, SloKind::ApiNoTraffic | SloKind::Custom);
     match (&a.threshold, needs_threshold) {
-        (None, true) => c.err("alert/missing-threshold", ap, format!("alert `{}` (slo {}) needs a threshold", a.name, kind.as_str()), "add threshold: { value: N, unit: U }"),
-        (Some(_), false) if kind == SloKind::ApiNoTraffic => c.err("alert/unexpected-field", &format!("{ap}.threshold"), "apiNoTraffic has no threshold: it fires when no request is seen for `for`".into(), "remove threshold and set `for` to the silence you tolerate"),
+        (None, true) => c.err(
+            "alert/missing-threshold",
+            ap,
+            format!(
+                "alert `{}` (slo {}) needs a threshold",
+                a.name,
+                kind.as_str()
+            ),
+            "add threshold: { value: N, unit: U }",
+        ),
+        (Some(_), false) if kind == SloKind::ApiNoTraffic => c.err(
+            "alert/unexpected-field",
+            &format!("{ap}.threshold"),
+            "apiNoTraffic has no threshold: it fires when no request is seen for `for`".into(),
+            "remove threshold and set `for` to the silence you tolerate",
+        ),
         _ => {}
     }
     if kind == SloKind::ApiLatency {
         match a.quantile {
-            None => c.err("alert/missing-field", ap, "apiLatency needs a quantile (e.g. 0.95)".into(), "add quantile: 0.95"),
-            Some(q) if !(q > 0.0 && q < 1.0) => c.err("alert/quantile-range", &format!("{ap}.quantile"), format!("quantile {q} is outside (0, 1)"), "P95 is quantile: 0.95"),
+            None => c.err(
+                "alert/missing-field",
+                ap,
+                "apiLatency needs a quantile (e.g. 0.95)".into(),
+                "add quantile: 0.95",
+            ),
+            Some(q) if !(q > 0.0 && q < 1.0) => c.err(
+                "alert/quantile-range",
+                &format!("{ap}.quantile"),
+                format!("quantile {q} is outside (0, 1)"),
+                "P95 is quantile: 0.95",
+            ),
             _ => {}
         }
     } else if a.quantile.is_some() {
-        c.err("alert/unexpected-field", &format!("{ap}.quantile"), format!("quantile only applies to slo apiLatency, not {}", kind.as_str()), "remove quantile");
+        c.err(
+            "alert/unexpected-field",
+            &format!("{ap}.quantile"),
+            format!(
+                "quantile only applies to slo apiLatency, not {}",
+                kind.as_str()
+            ),
+            "remove quantile",
+        );
+    }
+    match (
+        &a.routes,
+        matches!(kind, SloKind::ApiLatency | SloKind::ApiErrorRatio),
+    ) {
+        (Some(_), false) => c.err(
+            "alert/unexpected-field",
+            &format!("{ap}.routes"),
+            format!(
+                "routes only apply to slo apiLatency and apiErrorRatio, not {}",
+                kind.as_str()
+            ),
+            "remove routes",
+        ),
+        (Some(list), true) => {
+            if list.is_empty() {
+                c.err(
+                    "alert/missing-field",
+                    &format!("{ap}.routes"),
+                    "the route list is empty".into(),
+                    "list route label values, or remove `routes` to cover the whole API",
+                );
+            }
+            let mut seen = BTreeSet::new();
+            for (j, r) in list.iter().enumerate() {
+                if r.is_empty() || !seen.insert(r.as_str()) {
+                    c.err(
+                        "alert/bad-route",
+                        &format!("{ap}.routes[{j}]"),
+                        format!("route `{r}` is empty or listed twice"),
+                        "list each route label value once",
+                    );
+                }
+            }
+        }
+        _ => {}
     }
     if kind == SloKind::QueueBacklogGrowth {
         match &a.queues {
-            None => c.err("alert/missing-field", ap, "queueBacklogGrowth needs the queues it watches".into(), "add queues: [ai, render]"),
+            None => c.err(
+                "alert/missing-field",
+                ap,
+                "queueBacklogGrowth needs the queues it watches".into(),
+                "add queues: [ai, render]",
+            ),
             Some(list) => {
                 if list.is_empty() {
-                    c.err("alert/missing-field", &format!("{ap}.queues"), "the queue list is empty".into(), "list queues from spec.queues");
+                    c.err(
+                        "alert/missing-field",
+                        &format!("{ap}.queues"),
+                        "the queue list is empty".into(),
+                        "list queues from spec.queues",
+                    );
                 }
                 for (j, q) in list.iter().enumerate() {
                     if !queues.contains(q.as_str()) {
-                        c.err("alert/unknown-queue", &format!("{ap}.queues[{j}]"), format!("queue `{q}` is not defined in spec.queues"), &format!("defined queues: {}", queues.iter().copied().collect::<Vec<_>>().join(", ")));
+                        c.err(
+                            "alert/unknown-queue",
+                            &format!("{ap}.queues[{j}]"),
+                            format!("queue `{q}` is not defined in spec.queues"),
+                            &format!(
+                                "defined queues: {}",
+                                queues.iter().copied().collect::<Vec<_>>().join(", ")
+                            ),
+                        );
                     }
                 }
             }
         }
     } else if a.queues.is_some() {
-        c.err("alert/unexpected-field", &format!("{ap}.queues"), format!("queues only apply to slo queueBacklogGrowth, not {}", kind.as_str()), "remove queues");
+        c.err(
+            "alert/unexpected-field",
+            &format!("{ap}.queues"),
+            format!(
+                "queues only apply to slo queueBacklogGrowth, not {}",
+                kind.as_str()
+            ),
+            "remove queues",
+        );
     }
     if kind == SloKind::Custom {
         match &a.expr {
-            None => c.err("alert/missing-field", ap, "slo custom needs an expr".into(), "add expr: <PromQL>"),
+            None => c.err(
+                "alert/missing-field",
+                ap,
+                "slo custom needs an expr".into(),
+                "add expr: <PromQL>",
+            ),
             Some(e) => {
                 #[cfg(feature = "promql")]
                 if let Err(err) = promql_parser::parser::parse(e) {
@@ -400,7 +738,11 @@ fn alert_shape(c: &mut Ctx<'_>, ap: &str, a: &crate::model::Alert, m: &crate::mo
     let tp = format!("{ap}.threshold");
     let (lo, hi) = t.unit.range();
     if !(t.value >= lo && t.value <= hi) {
-        let range = if hi.is_finite() { format!("[{lo}, {hi}]") } else { format!(">= {lo}") };
+        let range = if hi.is_finite() {
+            format!("[{lo}, {hi}]")
+        } else {
+            format!(">= {lo}")
+        };
         c.err("units/threshold-range", &format!("{tp}.value"), format!("threshold {} {} is outside the unit's range {range}", crate::model::fmt_num(t.value), t.unit.as_str()), "percent is 0-100 and ratio is 0-1: a 90 % threshold is `value: 90, unit: percent` or `value: 0.9, unit: ratio`");
     }
     let metric_unit = match kind {
@@ -412,15 +754,42 @@ fn alert_shape(c: &mut Ctx<'_>, ap: &str, a: &crate::model::Alert, m: &crate::mo
     };
     if let Some(mu) = metric_unit {
         if t.unit.dimension() != mu.dimension() {
-            c.err("units/threshold-unit", &format!("{tp}.unit"), format!("threshold unit `{}` does not match the metric's unit `{}` (slo {})", t.unit.as_str(), mu.as_str(), kind.as_str()), &format!("express the threshold in a unit convertible to {}", mu.as_str()));
+            c.err(
+                "units/threshold-unit",
+                &format!("{tp}.unit"),
+                format!(
+                    "threshold unit `{}` does not match the metric's unit `{}` (slo {})",
+                    t.unit.as_str(),
+                    mu.as_str(),
+                    kind.as_str()
+                ),
+                &format!(
+                    "express the threshold in a unit convertible to {}",
+                    mu.as_str()
+                ),
+            );
         } else if kind == SloKind::ApiLatency {
             if let Some(v) = t.unit.convert(t.value, m.http.unit) {
-                let on_boundary = m.http.buckets.iter().any(|b| (b - v).abs() <= 1e-9 * v.abs().max(1.0));
+                let on_boundary = m
+                    .http
+                    .buckets
+                    .iter()
+                    .any(|b| (b - v).abs() <= 1e-9 * v.abs().max(1.0));
                 if !on_boundary {
-                    let below = m.http.buckets.iter().copied().filter(|b| *b < v).fold(f64::NAN, f64::max);
+                    let below = m
+                        .http
+                        .buckets
+                        .iter()
+                        .copied()
+                        .filter(|b| *b < v)
+                        .fold(f64::NAN, f64::max);
                     let above = m.http.buckets.iter().copied().find(|b| *b > v);
                     let between = match above {
-                        Some(a) if below.is_finite() => format!("between the buckets {} and {}", crate::model::fmt_num(below), crate::model::fmt_num(a)),
+                        Some(a) if below.is_finite() => format!(
+                            "between the buckets {} and {}",
+                            crate::model::fmt_num(below),
+                            crate::model::fmt_num(a)
+                        ),
                         Some(a) => format!("below the first bucket {}", crate::model::fmt_num(a)),
                         None => "above the last bucket".to_string(),
                     };

@@ -72,21 +72,35 @@ pub fn build(l: &Loaded) -> (BTreeMap<String, String>, Vec<ClusterOutput>) {
             resources.push(rel);
         }
         let mut pairs = BTreeMap::new();
-        pairs.insert("app.kubernetes.io/part-of".to_string(), "luneo-obs".to_string());
+        pairs.insert(
+            "app.kubernetes.io/part-of".to_string(),
+            "luneo-obs".to_string(),
+        );
         pairs.insert("luneo.io/cluster".to_string(), c.name.clone());
         let k = Kustomization {
             api_version: "kustomize.config.k8s.io/v1beta1",
             kind: "Kustomization",
             namespace: l.defs.spec.kubernetes.namespace.clone(),
-            labels: vec![KLabels { pairs, include_selectors: false }],
+            labels: vec![KLabels {
+                pairs,
+                include_selectors: false,
+            }],
             resources,
         };
-        files.insert(format!("{dir}/kustomization.yaml"), format!("{head}{}", to_yaml(&k)));
-        outs.push(ClusterOutput { overlay: dir, rules: cr });
+        files.insert(
+            format!("{dir}/kustomization.yaml"),
+            format!("{head}{}", to_yaml(&k)),
+        );
+        outs.push(ClusterOutput {
+            overlay: dir,
+            rules: cr,
+        });
     }
     files.extend(crate::gitops::files(l, &head));
     files.extend(crate::alertmanager::files(l, &head));
-    let mut listing = String::from("# Files written by `kubectl luneo-obs generate`; the tree is replaced as a whole.\n");
+    let mut listing = String::from(
+        "# Files written by `kubectl luneo-obs generate`; the tree is replaced as a whole.\n",
+    );
     for k in files.keys() {
         listing.push_str(k);
         listing.push('\n');

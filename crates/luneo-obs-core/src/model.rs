@@ -222,6 +222,10 @@ model! {
         pub quantile: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub threshold: Option<Threshold>,
+        /// Routes (values of the route label) for `apiLatency` / `apiErrorRatio`: the alert
+        /// then applies per route, to these routes only. Absent: the whole API.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub routes: Option<Vec<String>>,
         /// Queues (by short name) for `queueBacklogGrowth`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub queues: Option<Vec<String>>,
@@ -499,7 +503,11 @@ impl Unit {
         }
         // Exact decimal conversions (600 ms -> 0.6 s, 5 % -> 0.05) without binary noise.
         let (num, den) = (self.to_base(), to.to_base());
-        let r = if num < den { v / (den / num).round() } else { v * (num / den).round() };
+        let r = if num < den {
+            v / (den / num).round()
+        } else {
+            v * (num / den).round()
+        };
         Some(r)
     }
 
@@ -539,12 +547,20 @@ pub fn fmt_num(v: f64) -> String {
 impl DashboardSettings {
     /// Primary dashboards: near-real-time (refresh 30s, last hour).
     pub fn default_primary() -> Self {
-        DashboardSettings { refresh: "30s".into(), time_range: "1h".into(), folder: None }
+        DashboardSettings {
+            refresh: "30s".into(),
+            time_range: "1h".into(),
+            folder: None,
+        }
     }
 
     /// Standby dashboard: a slow watch over half a day (refresh 1m, last 12h).
     pub fn default_standby() -> Self {
-        DashboardSettings { refresh: "1m".into(), time_range: "12h".into(), folder: None }
+        DashboardSettings {
+            refresh: "1m".into(),
+            time_range: "12h".into(),
+            folder: None,
+        }
     }
 }
 

@@ -78,7 +78,11 @@ pub fn record_names(defs: &Definitions) -> RecordNames {
         route_requests_rate: format!("route:{h}_count:rate{w}"),
         route_5xx_rate: format!("route:{h}_count_5xx:rate{w}"),
         error_ratio: format!("cluster:{h}_count:ratio_5xx_rate{w}"),
-        waiting_deriv: format!("queue:{}_{}:deriv{w}", m.queues.job_count, m.queues.waiting_state.replace('-', "_")),
+        waiting_deriv: format!(
+            "queue:{}_{}:deriv{w}",
+            m.queues.job_count,
+            m.queues.waiting_state.replace('-', "_")
+        ),
         gpu_avg: format!("cluster:{}:avg", m.gpu.metric),
     }
 }
@@ -90,7 +94,12 @@ pub fn quantile_tag(q: f64) -> String {
 }
 
 pub fn quantile_record(defs: &Definitions, q: f64) -> String {
-    format!("cluster:{}:{}_rate{}", defs.spec.metrics.http.histogram, quantile_tag(q), rate_window(defs))
+    format!(
+        "cluster:{}:{}_rate{}",
+        defs.spec.metrics.http.histogram,
+        quantile_tag(q),
+        rate_window(defs)
+    )
 }
 
 /// Builds label selectors from the contract's selector, the cluster and extra matchers.
@@ -107,8 +116,16 @@ impl<'a> Sel<'a> {
     fn inner(s: &Option<String>) -> Vec<String> {
         match s {
             Some(s) => {
-                let t = s.trim().trim_start_matches('{').trim_end_matches('}').trim();
-                if t.is_empty() { vec![] } else { vec![t.to_string()] }
+                let t = s
+                    .trim()
+                    .trim_start_matches('{')
+                    .trim_end_matches('}')
+                    .trim();
+                if t.is_empty() {
+                    vec![]
+                } else {
+                    vec![t.to_string()]
+                }
             }
             None => vec![],
         }
@@ -121,7 +138,11 @@ impl<'a> Sel<'a> {
             parts.push(format!("{cl}=\"{}\"", self.cluster));
         }
         parts.extend(extra.iter().cloned());
-        if parts.is_empty() { metric.to_string() } else { format!("{metric}{{{}}}", parts.join(", ")) }
+        if parts.is_empty() {
+            metric.to_string()
+        } else {
+            format!("{metric}{{{}}}", parts.join(", "))
+        }
     }
 
     /// Only the cluster matcher (for recorded series).
@@ -142,7 +163,12 @@ impl<'a> Sel<'a> {
 
 /// The overlay directory of a cluster (`observability-primary`, `observability-secondary`).
 pub fn overlay_name(defs: &Definitions, cluster: &Cluster) -> String {
-    let secondaries = defs.spec.clusters.iter().filter(|c| c.role == ClusterRole::Secondary).count();
+    let secondaries = defs
+        .spec
+        .clusters
+        .iter()
+        .filter(|c| c.role == ClusterRole::Secondary)
+        .count();
     match cluster.role {
         ClusterRole::Primary => "observability-primary".into(),
         ClusterRole::Secondary if secondaries == 1 => "observability-secondary".into(),
@@ -184,7 +210,13 @@ pub fn dashboard_uid_for(defs: &Definitions, alert: &Alert, cluster: &Cluster) -
 fn queue_regex(defs: &Definitions, names: &[String]) -> String {
     let mut v: Vec<&str> = names
         .iter()
-        .filter_map(|n| defs.spec.queues.iter().find(|q| &q.name == n).map(|q| q.bullmq_name.as_str()))
+        .filter_map(|n| {
+            defs.spec
+                .queues
+                .iter()
+                .find(|q| &q.name == n)
+                .map(|q| q.bullmq_name.as_str())
+        })
         .collect();
     v.sort_unstable();
     v.dedup();
@@ -208,10 +240,42 @@ fn fmt_threshold(a: &Alert) -> String {
     match &a.threshold {
         Some(t) => {
             let sym = t.unit.symbol();
-            if sym.is_empty() { fmt_num(t.value) } else if sym == "%" { format!("{} %", fmt_num(t.value)) } else { format!("{} {sym}", fmt_num(t.value)) }
+            if sym.is_empty() {
+                fmt_num(t.value)
+            } else if sym == "%" {
+                format!("{} %", fmt_num(t.value))
+            } else {
+                format!("{} {sym}", fmt_num(t.value))
+            }
         }
         None => String::new(),
     }
+}
+
+/// Escape a literal for an RE2 regex inside a PromQL double-quoted string.
+pub fn regex_literal(v: &str) -> String {
+    let mut out = String::new();
+    for ch in v.chars() {
+        if "\\.+*?()|[]{}^$".contains(ch) {
+            out.push_str("\\\\");
+        } else if ch == '"' {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `route=~"a|b"` for a route-scoped alert, sorted and deduplicated.
+fn route_matcher(defs: &Definitions, routes: &[String]) -> String {
+    let mut v: Vec<String> = routes.iter().map(|r| regex_literal(r)).collect();
+    v.sort();
+    v.dedup();
+    format!(
+        "{}=~\"{}\"",
+        defs.spec.metrics.http.route_label,
+        v.join("|")
+    )
 }
 
 /// The alert expression for one cluster.
@@ -219,26 +283,64 @@ pub fn alert_expr(defs: &Definitions, a: &Alert, cluster: &str) -> String {
     let s = Sel::new(defs, cluster);
     let r = record_names(defs);
     let m = &defs.spec.metrics;
-    let thr = threshold_in_metric_unit(defs, a).map(fmt_num).unwrap_or_default();
+    let thr = threshold_in_metric_unit(defs, a)
+        .map(fmt_num)
+        .unwrap_or_default();
     match a.slo {
-        SloKind::ApiLatency => format!("{} > {thr}", s.recorded(&quantile_record(defs, a.quantile.unwrap_or(0.95)), &[])),
-        SloKind::ApiErrorRatio => format!("{} > {thr}", s.recorded(&r.error_ratio, &[])),
+        SloKind::ApiLatency => match &a.routes {
+            None => format!(
+                "{} > {thr}",
+                s.recorded(&quantile_record(defs, a.quantile.unwrap_or(0.95)), &[])
+            ),
+            Some(routes) => format!(
+                "histogram_quantile({}, sum {} ({})) > {thr}",
+                fmt_num(a.quantile.unwrap_or(0.95)),
+                s.by(&[&m.http.route_label, "le"]),
+                s.recorded(&r.route_le_bucket_rate, &[route_matcher(defs, routes)])
+            ),
+        },
+        SloKind::ApiErrorRatio => match &a.routes {
+            None => format!("{} > {thr}", s.recorded(&r.error_ratio, &[])),
+            Some(routes) => {
+                let rm = [route_matcher(defs, routes)];
+                format!(
+                    "(sum {by} ({e}) or sum {by} ({q}) * 0) / sum {by} ({q}) > {thr}",
+                    by = s.by(&[&m.http.route_label]),
+                    e = s.recorded(&r.route_5xx_rate, &rm),
+                    q = s.recorded(&r.route_requests_rate, &rm)
+                )
+            }
+        },
         SloKind::GpuUtilisation => format!("{} > {thr}", s.recorded(&r.gpu_avg, &[])),
         SloKind::QueueBacklogGrowth => {
             let w = a.window.clone().unwrap_or_else(|| "5m".into());
             let re = queue_regex(defs, a.queues.as_deref().unwrap_or(&[]));
             let q = &m.queues;
-            let matchers = vec![format!("{}=\"{}\"", q.state_label, q.waiting_state), format!("{}=~\"{re}\"", q.queue_label)];
+            let matchers = vec![
+                format!("{}=\"{}\"", q.state_label, q.waiting_state),
+                format!("{}=~\"{re}\"", q.queue_label),
+            ];
             if w == rate_window(defs) {
                 format!("{} * 60 > {thr}", s.recorded(&r.waiting_deriv, &matchers))
             } else {
-                format!("max {} (deriv({}[{w}])) * 60 > {thr}", s.by(&[&q.queue_label, &q.state_label]), s.select(&q.job_count, &None, &matchers))
+                format!(
+                    "max {} (deriv({}[{w}])) * 60 > {thr}",
+                    s.by(&[&q.queue_label, &q.state_label]),
+                    s.select(&q.job_count, &None, &matchers)
+                )
             }
         }
         SloKind::ApiNoTraffic => {
             let scrape = duration::parse(&m.scrape_interval).unwrap_or(30_000);
-            let w = a.window.clone().unwrap_or_else(|| duration::format(4 * scrape));
-            let sel = s.select(&format!("{}_count", m.http.histogram), &m.http.selector, &[]);
+            let w = a
+                .window
+                .clone()
+                .unwrap_or_else(|| duration::format(4 * scrape));
+            let sel = s.select(
+                &format!("{}_count", m.http.histogram),
+                &m.http.selector,
+                &[],
+            );
             // One alert identity for both cases: `or vector(0)` turns a missing series into 0,
             // and both branches carry no labels, so `for` is not reset when it switches.
             format!("(sum(rate({sel}[{w}])) or vector(0)) == 0")
@@ -260,9 +362,13 @@ fn description(defs: &Definitions, a: &Alert, cluster: &str) -> String {
         SloKind::ApiLatency => {
             let q = fmt_num(a.quantile.unwrap_or(0.95) * 100.0);
             let value = if m.http.unit == Unit::Seconds { "{{ $value | humanizeDuration }}".to_string() } else { "{{ $value | printf \"%.0f\" }} ms".to_string() };
-            format!("P{q} latency of the API on cluster {cluster} is {value}, above the {thr} objective for {}.", a.for_)
+            let on = if a.routes.is_some() { format!(" route {{{{ $labels.{} }}}}", m.http.route_label) } else { String::new() };
+            format!("P{q} latency of the API{on} on cluster {cluster} is {value}, above the {thr} objective for {}.", a.for_)
         }
-        SloKind::ApiErrorRatio => format!("{{{{ $value | humanizePercentage }}}} of the API responses on cluster {cluster} are 5xx (threshold {thr})."),
+        SloKind::ApiErrorRatio => {
+            let on = if a.routes.is_some() { format!(" on route {{{{ $labels.{} }}}}", m.http.route_label) } else { String::new() };
+            format!("{{{{ $value | humanizePercentage }}}} of the API responses{on} on cluster {cluster} are 5xx (threshold {thr}).")
+        }
         SloKind::GpuUtilisation => {
             let value = if m.gpu.unit == Unit::Percent { "{{ $value | printf \"%.1f\" }} %" } else { "{{ $value | humanizePercentage }}" };
             format!("Average GPU utilisation on cluster {cluster} is {value}, above {thr} for {}.", a.for_)
@@ -285,14 +391,43 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
     let w = rate_window(defs);
     let mut groups: Vec<RuleGroup> = Vec::new();
     let mut origins = Vec::new();
-    let rec = |name: &str, expr: String| Rule { record: Some(name.to_string()), expr, ..Default::default() };
+    let rec = |name: &str, expr: String| Rule {
+        record: Some(name.to_string()),
+        expr,
+        ..Default::default()
+    };
 
     // API recording rules.
     let h = &m.http;
     let mut api = vec![
-        rec(&r.route_le_bucket_rate, format!("sum {} (rate({}[{w}]))", s.by(&[&h.route_label, "le"]), s.select(&format!("{}_bucket", h.histogram), &h.selector, &[]))),
-        rec(&r.route_requests_rate, format!("sum {} (rate({}[{w}]))", s.by(&[&h.route_label]), s.select(&format!("{}_count", h.histogram), &h.selector, &[]))),
-        rec(&r.route_5xx_rate, format!("sum {} (rate({}[{w}]))", s.by(&[&h.route_label]), s.select(&format!("{}_count", h.histogram), &h.selector, &[format!("{}=~\"5..\"", h.status_label)]))),
+        rec(
+            &r.route_le_bucket_rate,
+            format!(
+                "sum {} (rate({}[{w}]))",
+                s.by(&[&h.route_label, "le"]),
+                s.select(&format!("{}_bucket", h.histogram), &h.selector, &[])
+            ),
+        ),
+        rec(
+            &r.route_requests_rate,
+            format!(
+                "sum {} (rate({}[{w}]))",
+                s.by(&[&h.route_label]),
+                s.select(&format!("{}_count", h.histogram), &h.selector, &[])
+            ),
+        ),
+        rec(
+            &r.route_5xx_rate,
+            format!(
+                "sum {} (rate({}[{w}]))",
+                s.by(&[&h.route_label]),
+                s.select(
+                    &format!("{}_count", h.histogram),
+                    &h.selector,
+                    &[format!("{}=~\"5..\"", h.status_label)]
+                )
+            ),
+        ),
         rec(
             &r.error_ratio,
             format!(
@@ -303,19 +438,41 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
             ),
         ),
     ];
-    let mut quantiles: Vec<f64> = defs.spec.alerts.iter().filter(|a| a.slo == SloKind::ApiLatency).filter_map(|a| a.quantile).collect();
+    let mut quantiles: Vec<f64> = defs
+        .spec
+        .alerts
+        .iter()
+        .filter(|a| a.slo == SloKind::ApiLatency)
+        .filter_map(|a| a.quantile)
+        .collect();
     if quantiles.is_empty() {
         quantiles.push(0.95);
     }
     quantiles.sort_by(f64::total_cmp);
     quantiles.dedup();
     for q in quantiles {
-        api.push(rec(&quantile_record(defs, q), format!("histogram_quantile({}, sum {} ({}))", fmt_num(q), s.by(&["le"]), s.recorded(&r.route_le_bucket_rate, &[]))));
+        api.push(rec(
+            &quantile_record(defs, q),
+            format!(
+                "histogram_quantile({}, sum {} ({}))",
+                fmt_num(q),
+                s.by(&["le"]),
+                s.recorded(&r.route_le_bucket_rate, &[])
+            ),
+        ));
     }
     let api_len = api.len();
-    groups.push(RuleGroup { name: format!("luneo-obs.{}.api.rules", cluster.name), interval: None, rules: api });
+    groups.push(RuleGroup {
+        name: format!("luneo-obs.{}.api.rules", cluster.name),
+        interval: None,
+        rules: api,
+    });
     for i in 0..api_len {
-        origins.push(Origin { group: 0, rule: i, path: "spec.metrics.http".into() });
+        origins.push(Origin {
+            group: 0,
+            rule: i,
+            path: "spec.metrics.http".into(),
+        });
     }
 
     // Queue recording rules.
@@ -327,21 +484,51 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
         rules: vec![rec(
             &r.waiting_deriv,
             // BullMQ exports queue-level gauges from every replica: take the max, never the sum.
-            format!("max {} (deriv({}[{w}]))", s.by(&[&q.queue_label, &q.state_label]), s.select(&q.job_count, &None, &waiting)),
+            format!(
+                "max {} (deriv({}[{w}]))",
+                s.by(&[&q.queue_label, &q.state_label]),
+                s.select(&q.job_count, &None, &waiting)
+            ),
         )],
     });
-    origins.push(Origin { group: 1, rule: 0, path: "spec.metrics.queues".into() });
+    origins.push(Origin {
+        group: 1,
+        rule: 0,
+        path: "spec.metrics.queues".into(),
+    });
 
     // GPU recording rules.
     let g = &m.gpu;
     let mut gpu = Vec::new();
     if let Some(src) = &g.source {
-        gpu.push(rec(&g.metric, s.select(&src.dcgm_exporter.metric, &None, &[])));
-        origins.push(Origin { group: 2, rule: 0, path: "spec.metrics.gpu.source".into() });
+        gpu.push(rec(
+            &g.metric,
+            s.select(&src.dcgm_exporter.metric, &None, &[]),
+        ));
+        origins.push(Origin {
+            group: 2,
+            rule: 0,
+            path: "spec.metrics.gpu.source".into(),
+        });
     }
-    gpu.push(rec(&r.gpu_avg, format!("avg {} ({})", s.by(&[]), s.select(&g.metric, &g.selector, &[]))));
-    origins.push(Origin { group: 2, rule: gpu.len() - 1, path: "spec.metrics.gpu".into() });
-    groups.push(RuleGroup { name: format!("luneo-obs.{}.gpu.rules", cluster.name), interval: None, rules: gpu });
+    gpu.push(rec(
+        &r.gpu_avg,
+        format!(
+            "avg {} ({})",
+            s.by(&[]),
+            s.select(&g.metric, &g.selector, &[])
+        ),
+    ));
+    origins.push(Origin {
+        group: 2,
+        rule: gpu.len() - 1,
+        path: "spec.metrics.gpu".into(),
+    });
+    groups.push(RuleGroup {
+        name: format!("luneo-obs.{}.gpu.rules", cluster.name),
+        interval: None,
+        rules: gpu,
+    });
 
     // Alerts deployed to this cluster.
     let mut alerts = Vec::new();
@@ -354,14 +541,26 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
         labels.insert("cluster".to_string(), cluster.name.clone());
         let mut ann = BTreeMap::new();
         ann.insert("summary".to_string(), a.summary.trim().to_string());
-        let desc = a.description.clone().unwrap_or_else(|| description(defs, a, &cluster.name));
+        let desc = a
+            .description
+            .clone()
+            .unwrap_or_else(|| description(defs, a, &cluster.name));
         ann.insert("description".to_string(), desc);
         ann.insert("runbook_url".to_string(), runbook_url(defs, &a.name));
         ann.insert(
             "dashboard_url".to_string(),
-            format!("{}/d/{}?var-cluster={}", defs.spec.links.grafana_url, dashboard_uid_for(defs, a, cluster), cluster.name),
+            format!(
+                "{}/d/{}?var-cluster={}",
+                defs.spec.links.grafana_url,
+                dashboard_uid_for(defs, a, cluster),
+                cluster.name
+            ),
         );
-        origins.push(Origin { group: 3, rule: alerts.len(), path: format!("spec.alerts[{i}]") });
+        origins.push(Origin {
+            group: 3,
+            rule: alerts.len(),
+            path: format!("spec.alerts[{i}]"),
+        });
         alerts.push(Rule {
             alert: Some(a.name.clone()),
             expr: alert_expr(defs, a, &cluster.name),
@@ -371,11 +570,23 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
             ..Default::default()
         });
     }
-    groups.push(RuleGroup { name: format!("luneo-obs.{}.alerts", cluster.name), interval: None, rules: alerts });
+    groups.push(RuleGroup {
+        name: format!("luneo-obs.{}.alerts", cluster.name),
+        interval: None,
+        rules: alerts,
+    });
     // The always-firing Watchdog (dead-man's switch), its own small group.
-    origins.push(Origin { group: groups.len(), rule: 0, path: "spec.notifications.watchdog".into() });
+    origins.push(Origin {
+        group: groups.len(),
+        rule: 0,
+        path: "spec.notifications.watchdog".into(),
+    });
     groups.push(crate::alertmanager::watchdog_group(defs, cluster));
-    ClusterRules { cluster: cluster.name.clone(), groups, origins }
+    ClusterRules {
+        cluster: cluster.name.clone(),
+        groups,
+        origins,
+    }
 }
 
 /// The PrometheusRule object of a cluster.
@@ -418,6 +629,8 @@ pub fn prometheus_rule(defs: &Definitions, cr: &ClusterRules) -> PrometheusRule 
             labels,
             annotations: BTreeMap::new(),
         },
-        spec: PrometheusRuleSpec { groups: cr.groups.clone() },
+        spec: PrometheusRuleSpec {
+            groups: cr.groups.clone(),
+        },
     }
 }

@@ -33,7 +33,10 @@ pub struct Node {
 
 fn pos_of(m: Marker) -> Pos {
     // yaml-rust2 reports 1-based lines and 0-based columns.
-    Pos { line: m.line(), column: m.col() + 1 }
+    Pos {
+        line: m.line(),
+        column: m.col() + 1,
+    }
 }
 
 enum Frame {
@@ -65,12 +68,20 @@ impl Builder {
                         Kind::Bool(b) => b.to_string(),
                         Kind::Null => "null".to_string(),
                         Kind::Seq(_) | Kind::Map(_) => {
-                            self.problems.push((node.pos, "a mapping key must be a scalar".into(), "yaml/complex-key"));
+                            self.problems.push((
+                                node.pos,
+                                "a mapping key must be a scalar".into(),
+                                "yaml/complex-key",
+                            ));
                             String::new()
                         }
                     };
                     if entries.iter().any(|(k, _, _)| *k == key) {
-                        self.problems.push((node.pos, format!("duplicate key `{key}` in this mapping"), "yaml/duplicate-key"));
+                        self.problems.push((
+                            node.pos,
+                            format!("duplicate key `{key}` in this mapping"),
+                            "yaml/duplicate-key",
+                        ));
                     }
                     *pending = Some((key, node.pos));
                 }
@@ -103,17 +114,34 @@ impl MarkedEventReceiver for Builder {
                 self.push_value(Node { pos, kind }, anchor);
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(pos, anchor, Vec::new())),
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map(pos, anchor, Vec::new(), None)),
+            Event::MappingStart(anchor, _) => {
+                self.stack.push(Frame::Map(pos, anchor, Vec::new(), None))
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
-                    Some(Frame::Seq(p, a, items)) => (Node { pos: p, kind: Kind::Seq(items) }, a),
-                    Some(Frame::Map(p, a, entries, _)) => (Node { pos: p, kind: Kind::Map(entries) }, a),
+                    Some(Frame::Seq(p, a, items)) => (
+                        Node {
+                            pos: p,
+                            kind: Kind::Seq(items),
+                        },
+                        a,
+                    ),
+                    Some(Frame::Map(p, a, entries, _)) => (
+                        Node {
+                            pos: p,
+                            kind: Kind::Map(entries),
+                        },
+                        a,
+                    ),
                     None => return,
                 };
                 self.push_value(node.0, node.1);
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().unwrap_or(Node { pos, kind: Kind::Null });
+                let node = self.anchors.get(&id).cloned().unwrap_or(Node {
+                    pos,
+                    kind: Kind::Null,
+                });
                 self.push_value(Node { pos, ..node }, 0);
             }
             _ => {}
@@ -140,7 +168,13 @@ impl Document {
             }
             match p.rfind(['.', '[']) {
                 Some(i) => p.truncate(i),
-                None => return self.index.get("").map(|x| x.1).unwrap_or(Pos { line: 1, column: 1 }),
+                None => {
+                    return self
+                        .index
+                        .get("")
+                        .map(|x| x.1)
+                        .unwrap_or(Pos { line: 1, column: 1 })
+                }
             }
         }
     }
@@ -154,7 +188,13 @@ impl Document {
     }
 }
 
-fn to_json(node: &Node, path: &str, key_pos: Pos, index: &mut BTreeMap<String, (Pos, Pos)>, out_problems: &mut Vec<(Pos, String, &'static str)>) -> serde_json::Value {
+fn to_json(
+    node: &Node,
+    path: &str,
+    key_pos: Pos,
+    index: &mut BTreeMap<String, (Pos, Pos)>,
+    out_problems: &mut Vec<(Pos, String, &'static str)>,
+) -> serde_json::Value {
     index.insert(path.to_string(), (key_pos, node.pos));
     match &node.kind {
         Kind::Null => serde_json::Value::Null,
@@ -163,7 +203,11 @@ fn to_json(node: &Node, path: &str, key_pos: Pos, index: &mut BTreeMap<String, (
         Kind::Float(f) => match serde_json::Number::from_f64(*f) {
             Some(n) => serde_json::Value::Number(n),
             None => {
-                out_problems.push((node.pos, "infinite or NaN numbers are not allowed here".into(), "yaml/non-finite-number"));
+                out_problems.push((
+                    node.pos,
+                    "infinite or NaN numbers are not allowed here".into(),
+                    "yaml/non-finite-number",
+                ));
                 serde_json::Value::Null
             }
         },
@@ -178,7 +222,11 @@ fn to_json(node: &Node, path: &str, key_pos: Pos, index: &mut BTreeMap<String, (
         Kind::Map(entries) => {
             let mut m = serde_json::Map::new();
             for (k, kp, v) in entries {
-                let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 m.insert(k.clone(), to_json(v, &child, *kp, index, out_problems));
             }
             serde_json::Value::Object(m)
@@ -188,31 +236,53 @@ fn to_json(node: &Node, path: &str, key_pos: Pos, index: &mut BTreeMap<String, (
 
 /// Parse one YAML document. Syntax problems come back as diagnostics with positions.
 pub fn parse(file: &str, text: &str) -> Result<Document, Vec<Diagnostic>> {
-    let mut b = Builder { stack: Vec::new(), docs: Vec::new(), anchors: BTreeMap::new(), problems: Vec::new() };
+    let mut b = Builder {
+        stack: Vec::new(),
+        docs: Vec::new(),
+        anchors: BTreeMap::new(),
+        problems: Vec::new(),
+    };
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut b, true) {
         let pos = pos_of(*e.marker());
-        return Err(vec![Diagnostic::error("yaml/syntax", file, pos, format!("malformed YAML: {}", e.info()))
-            .with_hint("check the indentation and quoting around this position")]);
+        return Err(vec![Diagnostic::error(
+            "yaml/syntax",
+            file,
+            pos,
+            format!("malformed YAML: {}", e.info()),
+        )
+        .with_hint("check the indentation and quoting around this position")]);
     }
     let mut diags: Vec<Diagnostic> = Vec::new();
     if b.docs.len() > 1 {
         let p = b.docs[1].pos;
         diags.push(
-            Diagnostic::error("yaml/multiple-documents", file, p, "the definitions file must hold exactly one YAML document")
-                .with_hint("remove the `---` separator and merge the documents"),
+            Diagnostic::error(
+                "yaml/multiple-documents",
+                file,
+                p,
+                "the definitions file must hold exactly one YAML document",
+            )
+            .with_hint("remove the `---` separator and merge the documents"),
         );
     }
     let Some(root) = b.docs.into_iter().next() else {
-        return Err(vec![Diagnostic::error("yaml/empty", file, Pos { line: 1, column: 1 }, "the definitions file is empty")
-            .with_hint("start from definitions/luneo.yaml")]);
+        return Err(vec![Diagnostic::error(
+            "yaml/empty",
+            file,
+            Pos { line: 1, column: 1 },
+            "the definitions file is empty",
+        )
+        .with_hint("start from definitions/luneo.yaml")]);
     };
     let mut index = BTreeMap::new();
     let mut problems = b.problems;
     let value = to_json(&root, "", root.pos, &mut index, &mut problems);
     for (p, msg, code) in problems {
         let hint = match code {
-            "yaml/duplicate-key" => "each key may appear once per mapping: remove or rename one of them",
+            "yaml/duplicate-key" => {
+                "each key may appear once per mapping: remove or rename one of them"
+            }
             _ => "use plain scalars and finite numbers",
         };
         diags.push(Diagnostic::error(code, file, p, msg).with_hint(hint));
