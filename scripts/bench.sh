@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out=out/bench
 mkdir -p "$out"
 cargo bench -q -p luneo-obs-tests --bench core
-cargo bench -q -p luneo-obs-tests --bench core -- --write "$out"
+cargo bench -q -p luneo-obs-tests --bench core -- --write "$PWD/$out"
 echo
 echo "== side by side (hyperfine, warm): what a user runs in CI"
 for label in luneo synthetic; do
