@@ -9,10 +9,7 @@ use serde_json::Value;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    luneo_obs_tests::repo()
 }
 
 pub fn read(p: &Path) -> String {
