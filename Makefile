@@ -42,6 +42,7 @@ generate: build ## regenerate manifests/, the definitions JSON Schema and the ge
 	$(PLUGIN) generate --out manifests
 	$(PLUGIN) schema > definitions/luneo-obs.schema.json
 	$(PLUGIN) docs --dir docs
+	cargo run -q -p luneo-obs-core --example checks_md > docs/checks.md
 
 .PHONY: check
 check: build ## fail when manifests/ differs from what the definitions generate

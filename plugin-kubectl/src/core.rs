@@ -17,7 +17,10 @@ pub trait Core {
     /// JSON Schema of the definitions format.
     fn schema(&self) -> Result<String, String>;
     /// Refresh the generated blocks of the documentation pages.
-    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String>;
+    fn docs(
+        &self,
+        req: &core::generate::docs::DocsRequest,
+    ) -> Result<core::generate::docs::DocsResponse, String>;
     /// Plan a DR action against one Alertmanager's silences (`dr start|status|end`).
     fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String>;
     /// A short description of the implementation, for `version`.
@@ -41,8 +44,11 @@ impl Core for Native {
     fn schema(&self) -> Result<String, String> {
         Ok(core::schema())
     }
-    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String> {
-        Ok(core::docs::refresh(req))
+    fn docs(
+        &self,
+        req: &core::generate::docs::DocsRequest,
+    ) -> Result<core::generate::docs::DocsResponse, String> {
+        Ok(core::generate::docs::refresh(req))
     }
     fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String> {
         Ok(core::dr(req))
@@ -178,7 +184,10 @@ impl Core for Extism {
             _ => Ok(r.schema),
         }
     }
-    fn docs(&self, req: &core::docs::DocsRequest) -> Result<core::docs::DocsResponse, String> {
+    fn docs(
+        &self,
+        req: &core::generate::docs::DocsRequest,
+    ) -> Result<core::generate::docs::DocsResponse, String> {
         self.call("docs", req)
     }
     fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String> {

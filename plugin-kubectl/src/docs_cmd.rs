@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use luneo_obs_core::docs::{DocsRequest, OBSERVABILITY_PAGE, RUNBOOKS_DIR};
+use luneo_obs_core::generate::docs::{DocsRequest, OBSERVABILITY_PAGE, RUNBOOKS_DIR};
 use luneo_obs_core::Source;
 
 use crate::core::Core;

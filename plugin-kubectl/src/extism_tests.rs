@@ -269,11 +269,11 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
         same(
             &h,
             "docs",
-            &core::docs::DocsRequest {
+            &core::generate::docs::DocsRequest {
                 definitions: defs.clone(),
                 pages: BTreeMap::new(),
             },
-            core::docs::refresh,
+            core::generate::docs::refresh,
             what,
         );
     }

@@ -6,7 +6,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use luneo_obs_core::manifests::MARKER;
+use luneo_obs_core::generate::layout::MARKER;
 
 /// Read every regular file under `root` as UTF-8 text, keyed by its `/`-separated relative path.
 pub fn read_tree(root: &Path) -> io::Result<BTreeMap<String, String>> {

@@ -76,7 +76,7 @@ fn main() {
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.join("synthetic.yaml"), &synth).unwrap_or_else(|e| panic!("{e}"));
         for (label, text) in [
-            ("luneo", load::EMBEDDED.to_string()),
+            ("luneo", luneo_obs_core::source::EMBEDDED.to_string()),
             ("synthetic", synth.clone()),
         ] {
             let r = generate(&GenerateRequest {
@@ -109,8 +109,8 @@ fn main() {
     bench_case(
         "luneo",
         Source {
-            name: load::EMBEDDED_NAME.into(),
-            text: load::EMBEDDED.into(),
+            name: luneo_obs_core::source::EMBEDDED_NAME.into(),
+            text: luneo_obs_core::source::EMBEDDED.into(),
         },
         200,
     );

@@ -17,7 +17,7 @@ pub fn repo() -> PathBuf {
 /// (watched by the two queue alerts) and `routes` API routes, each route with its own
 /// latency objective (route-scoped `apiLatency` alerts, split in chunks of 50 routes).
 pub fn synthetic_definitions(queues: usize, routes: usize) -> String {
-    let base = luneo_obs_core::load::EMBEDDED;
+    let base = luneo_obs_core::source::EMBEDDED;
     let mut queue_list = String::from("  queues:\n");
     let mut names = Vec::new();
     for i in 0..queues {

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use luneo_obs_core::api::{GenerateRequest, Source};
+use luneo_obs_core::ops::api::{GenerateRequest, Source};
 
 /// Where the overlays live in the generated tree.
-pub const OVERLAYS: &str = luneo_obs_core::manifests::OVERLAYS_DIR;
+pub const OVERLAYS: &str = luneo_obs_core::generate::layout::OVERLAYS_DIR;
 
 /// A scratch directory under the system temp dir, removed on drop (also on panic).
 pub struct Scratch(pub PathBuf);
@@ -77,7 +77,7 @@ pub fn run(program: &str, args: &[&str], cwd: &Path) -> Result<String, String> {
 
 /// The tree `generate` produces for `defs` (`None`: the embedded Luneo definitions).
 pub fn generate(defs: Option<Source>) -> BTreeMap<String, String> {
-    let r = luneo_obs_core::api::generate(&GenerateRequest {
+    let r = luneo_obs_core::ops::api::generate(&GenerateRequest {
         definitions: defs,
         ..Default::default()
     });

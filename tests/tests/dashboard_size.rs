@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use luneo_obs_core::api::{ManifestTree, Source, ValidateRequest};
+use luneo_obs_core::ops::api::{ManifestTree, Source, ValidateRequest};
 use luneo_obs_tests::overlays::{build_overlays, generate, Built, Scratch};
 use serde_json::Value;
 
@@ -145,7 +145,7 @@ fn configmaps_stay_under_100_kib_with_1000_queues_and_500_routes() {
         assert!(*applied < 262_144, "{overlay} {obj}: {applied} bytes");
     }
     // validate agrees: no size error or warning on the big tree.
-    let v = luneo_obs_core::api::validate(&ValidateRequest {
+    let v = luneo_obs_core::ops::api::validate(&ValidateRequest {
         definitions: Some(defs),
         manifests: Some(ManifestTree {
             root: "manifests".into(),

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use luneo_obs_core::docs::{self, DocsRequest};
+use luneo_obs_core::generate::docs::{self, DocsRequest};
 use serde_json::Value;
 
 mod common;

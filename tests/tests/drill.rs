@@ -151,9 +151,9 @@ impl Drill {
             "/etc/alertmanager/secrets/",
             &format!("{}/", secrets.display()),
         );
-        assert!(am.contains(luneo_obs_core::alertmanager::PAGERDUTY_URL));
+        assert!(am.contains(luneo_obs_core::generate::alertmanager::PAGERDUTY_URL));
         am = am.replace(
-            luneo_obs_core::alertmanager::PAGERDUTY_URL,
+            luneo_obs_core::generate::alertmanager::PAGERDUTY_URL,
             &format!("http://127.0.0.1:{}/pagerduty/v2/enqueue", rx.port),
         );
         write(
@@ -335,23 +335,25 @@ fn secs(d: Duration) -> f64 {
 
 /// Configured minimum from fault to notification: for + scrape + evaluation + group_wait.
 fn minimum(for_: &str, group_wait_ms: u64) -> f64 {
-    let f = luneo_obs_core::duration::parse(for_).unwrap_or(0) as f64 / 1000.0;
+    let f = luneo_obs_core::model::duration::parse(for_).unwrap_or(0) as f64 / 1000.0;
     f + SCRAPE_S + EVAL_S + group_wait_ms as f64 / 1000.0
 }
 
 #[test]
 fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_the_expected_ones() {
     let d = Drill::start();
-    let scaled = luneo_obs_core::alertmanager::scaled(
+    let scaled = luneo_obs_core::generate::alertmanager::scaled(
         &luneo_obs_core::load::load_embedded().unwrap(),
         SCALE,
     );
     let group_wait =
-        luneo_obs_core::duration::parse(&scaled.defs.spec.notifications.grouping.group_wait)
+        luneo_obs_core::model::duration::parse(&scaled.defs.spec.notifications.grouping.group_wait)
             .unwrap();
     let group_interval = Duration::from_millis(
-        luneo_obs_core::duration::parse(&scaled.defs.spec.notifications.grouping.group_interval)
-            .unwrap(),
+        luneo_obs_core::model::duration::parse(
+            &scaled.defs.spec.notifications.grouping.group_interval,
+        )
+        .unwrap(),
     );
     let for_of: BTreeMap<String, String> = scaled
         .defs

@@ -17,7 +17,7 @@ use common::{read, repo, yaml};
 fn applications() -> Vec<(PathBuf, Value)> {
     let dir = repo()
         .join("manifests")
-        .join(luneo_obs_core::gitops::ARGOCD_DIR);
+        .join(luneo_obs_core::generate::layout::ARGOCD_DIR);
     let mut out: Vec<(PathBuf, Value)> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()

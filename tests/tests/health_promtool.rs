@@ -16,7 +16,8 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use luneo_obs_core::health::{self, Comparison, SloDef, Status};
+use luneo_obs_core::generate::slos::{self, Comparison, SloDef};
+use luneo_obs_core::health::{self, Status};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -59,7 +60,7 @@ fn series(name: &str, labels: &BTreeMap<String, String>) -> String {
 }
 
 fn minutes(d: &str) -> u64 {
-    luneo_obs_core::duration::parse(d).unwrap_or_else(|e| panic!("{e}")) / 60_000
+    luneo_obs_core::model::duration::parse(d).unwrap_or_else(|e| panic!("{e}")) / 60_000
 }
 
 /// One promtool test case for `slo` at `value` (in the query's unit), and the status the
@@ -159,7 +160,7 @@ fn health_status_and_promtool_alerts_agree_around_every_threshold() {
         )
         .unwrap();
         let mut tests = Vec::new();
-        for slo in health::slo_defs(&l, Some(&cluster)).unwrap_or_else(|d| panic!("{d:?}")) {
+        for slo in slos::slo_defs(&l, Some(&cluster)).unwrap_or_else(|d| panic!("{d:?}")) {
             let t = slo.threshold_in_metric_unit;
             let eps = (t.abs() * 1e-6).max(1e-6);
             let values = if slo.comparison == Comparison::Equal {

@@ -15,14 +15,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::Source;
+use crate::diag::registry as codes;
+use crate::diag::Check;
 use crate::diag::{Diagnostic, Pos};
-use crate::duration;
-use crate::load::{self, Loaded};
-
-/// Tag carried by every DR silence.
-pub const TAG: &str = "dr_mode=true";
-pub const CREATED_BY: &str = "kubectl-luneo_obs dr_mode=true";
+use crate::generate::alertmanager::dr_targets;
+pub use crate::generate::alertmanager::{DrTarget, DR_CREATED_BY as CREATED_BY, DR_TAG as TAG};
+use crate::load;
+use crate::model::duration;
+use crate::source::Source;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -79,13 +79,6 @@ pub struct PostableSilence {
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
-/// One alert on one cluster muted by a DR window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DrTarget {
-    pub alert: String,
-    pub cluster: String,
-}
-
 /// A DR silence found on the Alertmanager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -112,20 +105,6 @@ pub struct DrResponse {
     pub active: Vec<DrSilence>,
     /// Namespace of kube-prometheus-stack (where `dr` port-forwards to the Alertmanager).
     pub namespace: String,
-}
-
-/// The DR-expected alerts, one target per cluster each is deployed to.
-pub fn targets(l: &Loaded) -> Vec<DrTarget> {
-    let mut out = Vec::new();
-    for a in l.defs.spec.alerts.iter().filter(|a| a.dr_expected) {
-        for c in &a.clusters {
-            out.push(DrTarget {
-                alert: a.name.clone(),
-                cluster: c.clone(),
-            });
-        }
-    }
-    out
 }
 
 fn matchers(t: &DrTarget) -> Vec<Matcher> {
@@ -228,17 +207,14 @@ fn same_matchers(s: &serde_json::Value, want: &[Matcher]) -> bool {
     have == want
 }
 
-fn refuse(resp: &mut DrResponse, code: &str, file: &str, pos: Pos, msg: String, hint: &str) {
+fn refuse(resp: &mut DrResponse, code: &Check, file: &str, pos: Pos, msg: String, hint: &str) {
     resp.diagnostics
         .push(Diagnostic::error(code, file, pos, msg).with_hint(hint));
 }
 
 /// Plan a DR action against one Alertmanager's silences.
 pub fn plan(req: &DrRequest) -> DrResponse {
-    let l = match &req.definitions {
-        Some(s) => load::load(&s.name, &s.text),
-        None => load::load_embedded(),
-    };
+    let l = load::resolve(&req.definitions);
     let l = match l {
         Ok(l) => l,
         Err(d) => {
@@ -250,7 +226,7 @@ pub fn plan(req: &DrRequest) -> DrResponse {
         }
     };
     let mut resp = DrResponse {
-        targets: targets(&l),
+        targets: dr_targets(&l.defs),
         namespace: l.defs.spec.kubernetes.namespace.clone(),
         ..Default::default()
     };
@@ -270,7 +246,7 @@ pub fn plan(req: &DrRequest) -> DrResponse {
                 None => {
                     refuse(
                         &mut resp,
-                        "dr/unbounded-window",
+                        &codes::DR_UNBOUNDED_WINDOW,
                         "--duration",
                         arg,
                         "a DR window needs an end: no duration given".into(),
@@ -284,7 +260,7 @@ pub fn plan(req: &DrRequest) -> DrResponse {
                 Some(Err(e)) => {
                     refuse(
                         &mut resp,
-                        "dr/bad-window",
+                        &codes::DR_BAD_WINDOW,
                         "--duration",
                         arg,
                         e,
@@ -295,7 +271,7 @@ pub fn plan(req: &DrRequest) -> DrResponse {
                 Some(Ok(0)) => {
                     refuse(
                         &mut resp,
-                        "dr/bad-window",
+                        &codes::DR_BAD_WINDOW,
                         "--duration",
                         arg,
                         "a DR window of zero mutes nothing".into(),
@@ -307,7 +283,7 @@ pub fn plan(req: &DrRequest) -> DrResponse {
                     let d = req.duration.clone().unwrap_or_default();
                     refuse(
                         &mut resp,
-                        "dr/window-too-long",
+                        &codes::DR_WINDOW_TOO_LONG,
                         &l.file,
                         l.pos(max_path),
                         format!("a DR window of {d} is longer than the {} the definitions allow", l.defs.spec.notifications.dr.max_window),
@@ -320,7 +296,7 @@ pub fn plan(req: &DrRequest) -> DrResponse {
             if resp.targets.is_empty() {
                 refuse(
                     &mut resp,
-                    "dr/nothing-to-mute",
+                    &codes::DR_NOTHING_TO_MUTE,
                     &l.file,
                     l.pos("spec.alerts"),
                     "no alert is marked `drExpected: true`: a DR window would mute nothing".into(),

@@ -7,11 +7,11 @@
 //! The `preview` feature (default) adds validate/explain/generate for a rule preview;
 //! the panel's module is built without it (health only: about 810 KB raw, 255 KB gzip).
 
-#[cfg(feature = "preview")]
-use luneo_obs_core::api;
-use luneo_obs_core::api::Source;
 use luneo_obs_core::diag::{Diagnostic, Pos};
 use luneo_obs_core::health::{self, HealthRequest};
+#[cfg(feature = "preview")]
+use luneo_obs_core::ops::api;
+use luneo_obs_core::ops::api::Source;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -26,7 +26,7 @@ fn to_json<T: Serialize>(v: &T) -> String {
 /// A response for a request that could not be read.
 fn bad_request(what: &str, e: &serde_json::Error) -> String {
     let d = Diagnostic::error(
-        "request/bad-json",
+        &luneo_obs_core::diag::registry::REQUEST_BAD_JSON,
         "request",
         Pos {
             line: e.line().max(1),

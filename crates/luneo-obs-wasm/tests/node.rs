@@ -57,7 +57,7 @@ fn health_of_standby_and_no_data() {
 
 #[wasm_bindgen_test]
 fn definitions_from_text_drive_the_thresholds() {
-    let yaml = luneo_obs_core::load::EMBEDDED.replace(
+    let yaml = luneo_obs_core::source::EMBEDDED.replace(
         "threshold: { value: 600, unit: ms }",
         "threshold: { value: 1, unit: s }",
     );
@@ -109,7 +109,7 @@ fn targets_validate_explain_generate() {
     assert!(e["alert"].to_string().contains(r#""cluster:http_request_duration_seconds_count:ratio_5xx_rate5m{cluster=\"primary\"} > 0.05""#), "{e}");
     let g = json(&generate("{}"));
     assert_eq!(g["ok"], true);
-    let native = luneo_obs_core::api::generate(&Default::default());
+    let native = luneo_obs_core::ops::api::generate(&Default::default());
     assert_eq!(g["files"], serde_json::to_value(&native.files).unwrap());
     assert!(!version().is_empty());
 }

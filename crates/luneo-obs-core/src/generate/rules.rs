@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::duration;
 use crate::load::Loaded;
+use crate::model::duration;
 use crate::model::{fmt_num, Alert, Cluster, ClusterRole, Definitions, SloKind, Unit};
 
 /// One rule as Prometheus (and the Prometheus Operator) reads it.
@@ -158,21 +158,6 @@ impl<'a> Sel<'a> {
         }
         all.extend(labels.iter().copied());
         format!("by ({})", all.join(", "))
-    }
-}
-
-/// The overlay directory of a cluster (`observability-primary`, `observability-secondary`).
-pub fn overlay_name(defs: &Definitions, cluster: &Cluster) -> String {
-    let secondaries = defs
-        .spec
-        .clusters
-        .iter()
-        .filter(|c| c.role == ClusterRole::Secondary)
-        .count();
-    match cluster.role {
-        ClusterRole::Primary => "observability-primary".into(),
-        ClusterRole::Secondary if secondaries == 1 => "observability-secondary".into(),
-        ClusterRole::Secondary => format!("observability-{}", cluster.name),
     }
 }
 
@@ -581,11 +566,44 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
         rule: 0,
         path: "spec.notifications.watchdog".into(),
     });
-    groups.push(crate::alertmanager::watchdog_group(defs, cluster));
+    groups.push(watchdog_group(defs, cluster));
     ClusterRules {
         cluster: cluster.name.clone(),
         groups,
         origins,
+    }
+}
+
+/// The Watchdog group of a cluster: an always-firing alert with severity `none`, routed to
+/// the dead-man's switch (kube-prometheus' convention).
+pub fn watchdog_group(defs: &Definitions, cluster: &Cluster) -> RuleGroup {
+    let w = &defs.spec.notifications.watchdog;
+    let mut labels = BTreeMap::new();
+    labels.insert("severity".to_string(), "none".to_string());
+    labels.insert("cluster".to_string(), cluster.name.clone());
+    let mut ann = BTreeMap::new();
+    ann.insert(
+        "summary".to_string(),
+        "An alert that always fires, to prove the alerting pipeline works.".to_string(),
+    );
+    ann.insert(
+        "description".to_string(),
+        format!(
+            "This alert fires permanently on cluster {}. Alertmanager routes it to the dead-man's switch; if it stops arriving, Prometheus, its rules or the path to Alertmanager is broken.",
+            cluster.name
+        ),
+    );
+    ann.insert("runbook_url".to_string(), runbook_url(defs, &w.alert_name));
+    RuleGroup {
+        name: format!("luneo-obs.{}.watchdog", cluster.name),
+        interval: None,
+        rules: vec![Rule {
+            alert: Some(w.alert_name.clone()),
+            expr: "vector(1)".into(),
+            labels,
+            annotations: ann,
+            ..Default::default()
+        }],
     }
 }
 

@@ -3,12 +3,21 @@
 //! Every type here is plain data. Unknown fields are rejected so that a typo never
 //! silently drops a setting. The JSON Schema for editors is derived from these types.
 
+pub mod dashboard_kind;
+pub mod duration;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use dashboard_kind::DashboardKind;
+
 pub const API_VERSION: &str = "luneo.io/v1alpha1";
 pub const KIND: &str = "ObservabilityDefinitions";
+/// The API server of the cluster Argo CD runs in (a destination left out).
+pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
+/// The generated Alertmanager receiver with no integration: what it receives is dropped.
+pub const NULL_RECEIVER: &str = "null";
 
 macro_rules! model {
     ($($item:item)*) => {

@@ -24,10 +24,8 @@
 
 use serde_json::{json, Value};
 
-use crate::model::{
-    fmt_num, Alert, Cluster, ClusterRole, DashboardSettings, Definitions, SloKind, Unit,
-};
-use crate::rules::{self, Sel};
+use crate::generate::rules::{self, Sel};
+use crate::model::{fmt_num, Alert, Cluster, ClusterRole, Definitions, SloKind, Unit};
 
 /// Dashboard JSON schema version written (Grafana 12.0; later versions migrate it on load).
 pub const SCHEMA_VERSION: u64 = 41;
@@ -40,64 +38,7 @@ pub const FAILURES_WINDOW: &str = "15m";
 /// Grafana dashboard grid width.
 pub const GRID_WIDTH: u64 = 24;
 
-/// The generated dashboards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    Api,
-    Queues,
-    Standby,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Api, Kind::Queues, Kind::Standby];
-
-    pub fn uid(self) -> &'static str {
-        match self {
-            Kind::Api => "luneo-api",
-            Kind::Queues => "luneo-queues",
-            Kind::Standby => "luneo-standby",
-        }
-    }
-
-    pub fn from_uid(uid: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.uid() == uid)
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Kind::Api => "API Backend – Latency & Errors",
-            Kind::Queues => "AI & Render Queues",
-            Kind::Standby => "Standby",
-        }
-    }
-
-    fn tag(self) -> &'static str {
-        match self {
-            Kind::Api => "api",
-            Kind::Queues => "queues",
-            Kind::Standby => "standby",
-        }
-    }
-
-    /// The `spec.dashboards` entry of this dashboard.
-    pub fn settings(self, defs: &Definitions) -> &DashboardSettings {
-        let d = &defs.spec.dashboards;
-        match self {
-            Kind::Api => &d.api,
-            Kind::Queues => &d.queues,
-            Kind::Standby => &d.standby,
-        }
-    }
-
-    /// Path of the settings in the definitions (for diagnostics).
-    pub fn settings_path(self) -> &'static str {
-        match self {
-            Kind::Api => "spec.dashboards.api",
-            Kind::Queues => "spec.dashboards.queues",
-            Kind::Standby => "spec.dashboards.standby",
-        }
-    }
-}
+pub use crate::model::DashboardKind as Kind;
 
 /// Grafana folder of a dashboard: its own setting, else `spec.kubernetes.dashboardFolder`.
 pub fn folder(defs: &Definitions, kind: Kind) -> String {
@@ -110,81 +51,6 @@ pub fn folder(defs: &Definitions, kind: Kind) -> String {
 /// `time.from` of a dashboard (`now-1h`).
 pub fn time_from(defs: &Definitions, kind: Kind) -> String {
     format!("now-{}", kind.settings(defs).time_range)
-}
-
-/// Grafana's default `min_refresh_interval`: a shorter refresh is raised to it.
-pub const MIN_REFRESH_MS: u64 = 5_000;
-
-/// Checks on `spec.dashboards` (run when the definitions load).
-pub fn check_settings(
-    file: &str,
-    doc: &crate::yaml::Document,
-    defs: &Definitions,
-) -> Vec<crate::diag::Diagnostic> {
-    use crate::diag::Diagnostic;
-    use crate::duration;
-    let mut out = Vec::new();
-    for kind in Kind::ALL {
-        let s = kind.settings(defs);
-        let base = kind.settings_path();
-        for (field, v) in [("refresh", &s.refresh), ("timeRange", &s.time_range)] {
-            if duration::parse(v).is_ok() && !is_grafana_interval(v) {
-                out.push(
-                    Diagnostic::error("definitions/bad-duration", file, doc.pos(&format!("{base}.{field}")), format!("`{v}` is not a Grafana interval: one number and one unit of s, m, h, d, w, y"))
-                        .with_hint("Grafana reads `now-90m`, not `now-1h30m`: write 90m"),
-                );
-            }
-        }
-        match duration::parse(&s.refresh) {
-            Err(e) => out.push(Diagnostic::error("definitions/bad-duration", file, doc.pos(&format!("{base}.refresh")), e).with_hint("write the refresh as Grafana does: 30s, 1m, 5m")),
-            Ok(ms) if ms < MIN_REFRESH_MS => out.push(
-                Diagnostic::error("definitions/dashboard-refresh", file, doc.pos(&format!("{base}.refresh")), format!("refresh `{}` is below Grafana's default minimum of 5s: Grafana would silently use 5s", s.refresh))
-                    .with_hint("use 5s or more (30s for near-real-time views)"),
-            ),
-            Ok(_) => {}
-        }
-        match duration::parse(&s.time_range) {
-            Err(e) => out.push(
-                Diagnostic::error(
-                    "definitions/bad-duration",
-                    file,
-                    doc.pos(&format!("{base}.timeRange")),
-                    e,
-                )
-                .with_hint("write the time range as a duration back from now: 1h, 12h, 7d"),
-            ),
-            Ok(0) => out.push(
-                Diagnostic::error(
-                    "definitions/bad-duration",
-                    file,
-                    doc.pos(&format!("{base}.timeRange")),
-                    "the default time range is empty".to_string(),
-                )
-                .with_hint("use e.g. 1h"),
-            ),
-            Ok(_) => {}
-        }
-        if let Some(f) = &s.folder {
-            if f.trim().is_empty() || f.contains(['/', '\\']) {
-                out.push(
-                    Diagnostic::error(
-                        "definitions/dashboard-folder",
-                        file,
-                        doc.pos(&format!("{base}.folder")),
-                        format!("folder `{f}` must be a non-empty name without slashes"),
-                    )
-                    .with_hint("omit it to use spec.kubernetes.dashboardFolder"),
-                );
-            }
-        }
-    }
-    out
-}
-
-/// `30s`, `12h`: what Grafana accepts in `refresh` and in `now-<x>`.
-fn is_grafana_interval(v: &str) -> bool {
-    let digits = v.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0 && matches!(&v[digits..], "s" | "m" | "h" | "d" | "w" | "y")
 }
 
 /// Dashboards an overlay carries.
@@ -204,7 +70,7 @@ pub fn kinds_for(cluster: &Cluster) -> Vec<Kind> {
 }
 
 /// Panels shown above everything else: the luneo-obs SLO health panel
-/// (plugin-grafana, see [`crate::health::dashboard_panel`]) with one query per SLO of the
+/// (plugin-grafana, see [`crate::generate::slos::dashboard_panel`]) with one query per SLO of the
 /// dashboard's alerts: API alerts on the API dashboard, queue and GPU alerts on the queue
 /// dashboard, every alert on the standby dashboard.
 ///
@@ -229,7 +95,7 @@ pub fn top_row_panels(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Vec<
             SloKind::Custom,
         ],
     };
-    crate::health::dashboard_panel(defs, kinds, &cluster.name, &ds())
+    crate::generate::slos::dashboard_panel(defs, kinds, &cluster.name, &ds())
         .into_iter()
         .collect()
 }
@@ -1147,7 +1013,7 @@ pub fn configmaps(defs: &Definitions, cluster: &Cluster) -> Vec<(String, String)
                 },
             };
             let json = render(&build(defs, kind, cluster));
-            let mut y = crate::manifests::to_yaml(&head);
+            let mut y = crate::generate::layout::to_yaml(&head);
             y.push_str(&format!("data:\n  {}.json: |-\n", kind.uid()));
             for line in json.lines() {
                 y.push_str("    ");
@@ -1195,7 +1061,7 @@ mod tests {
 
     /// The alert's threshold read straight from the YAML text (not through the model).
     fn yaml_threshold(alert: &str) -> (f64, String) {
-        let v: Value = yaml_serde::from_str(load::EMBEDDED).unwrap();
+        let v: Value = yaml_serde::from_str(crate::source::EMBEDDED).unwrap();
         let a = v["spec"]["alerts"]
             .as_array()
             .unwrap()
@@ -1210,7 +1076,7 @@ mod tests {
 
     #[test]
     fn panel_thresholds_are_the_alert_thresholds() {
-        let l = loaded(load::EMBEDDED);
+        let l = loaded(crate::source::EMBEDDED);
         let p = cluster(&l, "primary");
         let s = cluster(&l, "standby");
         let api = build(&l.defs, Kind::Api, p);
@@ -1257,7 +1123,7 @@ mod tests {
     #[test]
     fn route_scoped_objectives_do_not_set_the_whole_api_panels() {
         let route_alert = "    - name: CheckoutLatency\n      slo: apiLatency\n      quantile: 0.99\n      threshold: { value: 2, unit: s }\n      routes: [/api/v1/checkout]\n      for: 5m\n      severity: warning\n      clusters: [primary]\n      summary: Checkout is slow.\n\n";
-        let text = load::EMBEDDED.replacen(
+        let text = crate::source::EMBEDDED.replacen(
             "    - name: ApiLatencyHigh",
             &format!("{route_alert}    - name: ApiLatencyHigh"),
             1,
@@ -1270,7 +1136,7 @@ mod tests {
 
     #[test]
     fn latency_threshold_converts_from_seconds() {
-        let text = load::EMBEDDED.replace(
+        let text = crate::source::EMBEDDED.replace(
             "threshold: { value: 600, unit: ms }",
             "threshold: { value: 0.75, unit: s }",
         );
@@ -1281,13 +1147,13 @@ mod tests {
 
     #[test]
     fn settings_come_from_the_definitions_and_default_when_absent() {
-        let l = loaded(load::EMBEDDED);
+        let l = loaded(crate::source::EMBEDDED);
         let s = build(&l.defs, Kind::Standby, cluster(&l, "standby"));
         assert_eq!(
             (s["refresh"].as_str(), s["time"]["from"].as_str()),
             (Some("1m"), Some("now-12h"))
         );
-        let text = load::EMBEDDED.replace(
+        let text = crate::source::EMBEDDED.replace(
             "    queues:\n      refresh: 30s\n      timeRange: 1h\n",
             "    queues:\n      refresh: 10s\n      timeRange: 3h\n      folder: Queues\n",
         );
@@ -1300,13 +1166,19 @@ mod tests {
         assert_eq!(folder(&l2.defs, Kind::Queues), "Queues");
         assert_eq!(folder(&l2.defs, Kind::Api), "Luneo");
         // A definitions file written before spec.dashboards existed still loads.
-        let start = load::EMBEDDED.find("\n  # Grafana dashboards").unwrap();
-        let end = load::EMBEDDED[start..]
+        let start = crate::source::EMBEDDED
+            .find("\n  # Grafana dashboards")
+            .unwrap();
+        let end = crate::source::EMBEDDED[start..]
             .find("      timeRange: 12h\n")
             .unwrap()
             + start
             + "      timeRange: 12h\n".len();
-        let old = format!("{}\n{}", &load::EMBEDDED[..start], &load::EMBEDDED[end..]);
+        let old = format!(
+            "{}\n{}",
+            &crate::source::EMBEDDED[..start],
+            &crate::source::EMBEDDED[end..]
+        );
         assert!(!old.contains("dashboards:"));
         let l3 = loaded(&old);
         assert_eq!(l3.defs.spec.dashboards, crate::model::Dashboards::default());
@@ -1335,7 +1207,7 @@ mod tests {
                 "definitions/bad-duration",
             ),
         ] {
-            let text = load::EMBEDDED.replace(from, to);
+            let text = crate::source::EMBEDDED.replace(from, to);
             let d = load::load("defs.yaml", &text)
                 .err()
                 .unwrap_or_else(|| panic!("{to} accepted"));
@@ -1350,7 +1222,7 @@ mod tests {
 
     #[test]
     fn failover_copies_on_the_secondary_default_to_it() {
-        let l = loaded(load::EMBEDDED);
+        let l = loaded(crate::source::EMBEDDED);
         assert_eq!(
             kinds_for(cluster(&l, "primary")),
             vec![Kind::Api, Kind::Queues]
@@ -1371,8 +1243,8 @@ mod tests {
 
     #[test]
     fn size_does_not_grow_with_queues() {
-        let l = loaded(load::EMBEDDED);
-        let mut text = load::EMBEDDED.to_string();
+        let l = loaded(crate::source::EMBEDDED);
+        let mut text = crate::source::EMBEDDED.to_string();
         let extra: String = (0..1000)
             .map(|i| format!("    - name: q{i}\n      bullmqName: luneo-q{i}\n"))
             .collect();
@@ -1394,7 +1266,7 @@ mod tests {
 
     #[test]
     fn render_is_the_same_json_one_line_per_panel() {
-        let l = loaded(load::EMBEDDED);
+        let l = loaded(crate::source::EMBEDDED);
         let d = build(&l.defs, Kind::Queues, cluster(&l, "primary"));
         let text = render(&d);
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), d);

@@ -1,7 +1,11 @@
 //! Diagnostics: every problem the core reports has a stable code (`area/kebab-name`), a
 //! severity, a message that says why, the position of the offending YAML node and a hint.
 
+pub mod registry;
+
 use serde::{Deserialize, Serialize};
+
+pub use registry::Check;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,14 +47,14 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(
-        code: &str,
+        code: &Check,
         severity: Severity,
         file: &str,
         pos: Pos,
         message: impl Into<String>,
     ) -> Self {
         Diagnostic {
-            code: code.to_string(),
+            code: code.id.to_string(),
             severity,
             message: message.into(),
             file: file.to_string(),
@@ -60,11 +64,11 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(code: &str, file: &str, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn error(code: &Check, file: &str, pos: Pos, message: impl Into<String>) -> Self {
         Self::new(code, Severity::Error, file, pos, message)
     }
 
-    pub fn warning(code: &str, file: &str, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn warning(code: &Check, file: &str, pos: Pos, message: impl Into<String>) -> Self {
         Self::new(code, Severity::Warning, file, pos, message)
     }
 

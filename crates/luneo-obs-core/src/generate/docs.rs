@@ -18,14 +18,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::alertmanager::{self, AmConfig, Route};
-use crate::api::Source;
-use crate::dashboards::{self, Kind};
+use crate::diag::registry as codes;
 use crate::diag::{self, Diagnostic, Pos, Severity};
+use crate::generate::alertmanager::{self, AmConfig, Route};
+use crate::generate::dashboards::{self, Kind};
+use crate::generate::rules::{self, Rule};
 use crate::load::{self, Loaded};
 use crate::model::{fmt_num, Alert, AlertSeverity, Cluster, SloKind, Unit};
-use crate::rules::{self, Rule};
-use crate::{dr, gitops};
+use crate::source::Source;
+
+use crate::generate::gitops;
 
 /// Directory of the runbook pages, relative to the docs directory.
 pub const RUNBOOKS_DIR: &str = "runbooks";
@@ -72,10 +74,7 @@ pub fn runbook_page(alert: &str) -> String {
 
 /// Refresh every generated block (and create missing pages from a skeleton).
 pub fn refresh(req: &DocsRequest) -> DocsResponse {
-    let l = match &req.definitions {
-        Some(s) => load::load(&s.name, &s.text),
-        None => load::load_embedded(),
-    };
+    let l = load::resolve(&req.definitions);
     let l = match l {
         Ok(l) => l,
         Err(d) => {
@@ -102,7 +101,7 @@ pub fn refresh(req: &DocsRequest) -> DocsResponse {
         if path.starts_with(RUNBOOKS_DIR) {
             if let Some(n) = text.lines().position(|x| x.contains(TO_WRITE)) {
                 diagnostics.push(
-                    Diagnostic::warning("docs/runbook-to-write", &path, Pos { line: n + 1, column: 1 }, "this runbook still has sections to write (the skeleton's placeholder)")
+                    Diagnostic::warning(&codes::DOCS_RUNBOOK_TO_WRITE, &path, Pos { line: n + 1, column: 1 }, "this runbook still has sections to write (the skeleton's placeholder)")
                         .with_hint("write the impact, diagnosis and remediation steps around the generated block"),
                 );
             }
@@ -118,7 +117,7 @@ pub fn refresh(req: &DocsRequest) -> DocsResponse {
             let known: Vec<String> = l.defs.spec.alerts.iter().map(|a| a.name.clone()).collect();
             diagnostics.push(
                 Diagnostic::warning(
-                    "docs/orphan-runbook",
+                    &codes::DOCS_ORPHAN_RUNBOOK,
                     path,
                     Pos { line: 1, column: 1 },
                     "no alert links to this runbook page",
@@ -277,7 +276,7 @@ pub fn splice(
             if let Some((o, _)) = &open {
                 errs.push(
                     Diagnostic::error(
-                        "docs/unclosed-block",
+                        &codes::DOCS_UNCLOSED_BLOCK,
                         file,
                         at(n),
                         format!("generated block `{o}` is not closed before block `{id}` opens"),
@@ -289,7 +288,7 @@ pub fn splice(
                 let known: Vec<&str> = blocks.keys().map(String::as_str).collect();
                 errs.push(
                     Diagnostic::error(
-                        "docs/unknown-block",
+                        &codes::DOCS_UNKNOWN_BLOCK,
                         file,
                         at(n),
                         format!("unknown generated block `{id}`"),
@@ -299,7 +298,7 @@ pub fn splice(
             } else if !seen.insert(id.clone()) {
                 errs.push(
                     Diagnostic::error(
-                        "docs/duplicate-block",
+                        &codes::DOCS_DUPLICATE_BLOCK,
                         file,
                         at(n),
                         format!("generated block `{id}` appears twice"),
@@ -322,7 +321,7 @@ pub fn splice(
                 Some((o, _)) if o == id => out.push_str(&end_marker(&id)),
                 Some((o, _)) => errs.push(
                     Diagnostic::error(
-                        "docs/unclosed-block",
+                        &codes::DOCS_UNCLOSED_BLOCK,
                         file,
                         at(n),
                         format!("`END GENERATED {id}` closes block `{o}`"),
@@ -331,7 +330,7 @@ pub fn splice(
                 ),
                 None => errs.push(
                     Diagnostic::error(
-                        "docs/stray-end-marker",
+                        &codes::DOCS_STRAY_END_MARKER,
                         file,
                         at(n),
                         format!("`END GENERATED {id}` without a BEGIN"),
@@ -348,7 +347,7 @@ pub fn splice(
     if let Some((o, n)) = open {
         errs.push(
             Diagnostic::error(
-                "docs/unclosed-block",
+                &codes::DOCS_UNCLOSED_BLOCK,
                 file,
                 at(n),
                 format!("generated block `{o}` is never closed"),
@@ -361,7 +360,7 @@ pub fn splice(
     for id in blocks.keys() {
         if !seen.contains(id) {
             errs.push(
-                Diagnostic::error("docs/missing-block", file, Pos { line: 1, column: 1 }, format!("the page has no generated block `{id}`"))
+                Diagnostic::error(&codes::DOCS_MISSING_BLOCK, file, Pos { line: 1, column: 1 }, format!("the page has no generated block `{id}`"))
                     .with_hint(format!("add the two lines `{BEGIN}{id} -->` and `{END}{id} -->` where the block belongs, then run `kubectl luneo-obs docs`")),
             );
         }
@@ -642,8 +641,11 @@ fn runbook_block(
         .and_then(|r| r.for_.clone())
         .map(|f| format!("`{f}`"))
         .unwrap_or_else(|| "aucune (immédiat)".into());
-    let dr_row = if dr::targets(l).iter().any(|t| t.alert == name) {
-        format!("attendue pendant un test de reprise : mise en silence par `kubectl luneo-obs dr start` (silences marqués `{}`)", dr::TAG)
+    let dr_row = if alertmanager::dr_targets(&l.defs)
+        .iter()
+        .any(|t| t.alert == name)
+    {
+        format!("attendue pendant un test de reprise : mise en silence par `kubectl luneo-obs dr start` (silences marqués `{}`)", alertmanager::DR_TAG)
     } else {
         "non concernée par les silences DR".into()
     };
@@ -1077,7 +1079,7 @@ fn routing_block(l: &Loaded, am: &AmConfig) -> String {
 }
 
 fn dr_block(l: &Loaded) -> String {
-    let t = dr::targets(l);
+    let t = alertmanager::dr_targets(&l.defs);
     let mut s = String::new();
     if t.is_empty() {
         return "\nAucune alerte n'est marquée `drExpected: true` : `kubectl luneo-obs dr start` ne coupe rien.\n\n".into();
@@ -1089,7 +1091,7 @@ fn dr_block(l: &Loaded) -> String {
     s.push_str(&format!(
         "\nFenêtre maximale acceptée par `dr start --duration` : `{}`. Les silences portent la marque `{}` (dans `createdBy` et `comment`) : `dr status` et `dr end` ne voient et ne touchent qu'elles.\n\n",
         l.defs.spec.notifications.dr.max_window,
-        dr::TAG
+        alertmanager::DR_TAG
     ));
     s
 }
@@ -1111,7 +1113,7 @@ fn gitops_block(l: &Loaded) -> String {
             c.name,
             app.metadata.name,
             g.manifests_path,
-            gitops::application_path(l, c),
+            crate::generate::layout::application_path(l, c),
             app.spec.source.path,
             app.spec.destination.server
         ));

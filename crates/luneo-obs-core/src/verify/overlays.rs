@@ -30,12 +30,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::dashboards::{self, Kind};
+use crate::diag::registry as codes;
 use crate::diag::{Diagnostic, Pos, Severity};
+use crate::generate::dashboards::{self, Kind};
+use crate::generate::layout::OVERLAYS_DIR;
 use crate::load::Loaded;
-use crate::manifests::OVERLAYS_DIR;
 use crate::model::Definitions;
-use crate::yaml::{self, Document};
+use crate::source::yaml::{self, Document};
 
 /// Limit of all annotations of an object, hence of `kubectl.kubernetes.io/last-applied-configuration`.
 pub const APPLY_LIMIT: usize = 262_144;
@@ -43,31 +44,6 @@ pub const APPLY_LIMIT: usize = 262_144;
 pub const CONFIGMAP_LIMIT: usize = 1_048_576;
 /// Size above which a generated object earns a warning (the project's own budget).
 pub const SIZE_BUDGET: usize = 102_400;
-
-/// Check ids, for documentation and tests.
-pub const CHECK_IDS: &[&str] = &[
-    "overlay/unresolved-resource",
-    "overlay/unlisted-file",
-    "overlay/bad-object",
-    "overlay/object-size",
-    "dashboard/missing-label",
-    "dashboard/missing-folder",
-    "dashboard/bad-json",
-    "dashboard/uid",
-    "dashboard/duplicate-uid",
-    "dashboard/duplicate-panel-id",
-    "dashboard/grid-overlap",
-    "dashboard/duplicate-title",
-    "dashboard/missing-unit",
-    "dashboard/datasource",
-    "dashboard/unknown-variable",
-    "dashboard/promql-parse",
-    "dashboard/rate-interval",
-    "dashboard/unknown-metric",
-    "dashboard/refresh",
-    "dashboard/time-range",
-    "rules/unknown-metric",
-];
 
 /// Metrics every Prometheus has without a scrape of ours.
 const BUILTIN_METRICS: &[&str] = &["up", "ALERTS", "ALERTS_FOR_STATE"];
@@ -313,7 +289,7 @@ fn check_overlay(
                 sub_dirs.push(format!("{p}/"));
             } else {
                 out.push(
-                    Diagnostic::error("overlay/unresolved-resource", &shown(&kpath), kdoc.pos(&format!("{field}[{i}]")), format!("`{res}` resolves to `{p}`, which is neither a file nor a directory with a kustomization"))
+                    Diagnostic::error(&codes::OVERLAY_UNRESOLVED_RESOURCE, &shown(&kpath), kdoc.pos(&format!("{field}[{i}]")), format!("`{res}` resolves to `{p}`, which is neither a file nor a directory with a kustomization"))
                         .with_hint("fix the path or restore the file (`kubectl luneo-obs generate` rewrites generated overlays); `kubectl kustomize` fails on it"),
                 );
             }
@@ -342,7 +318,7 @@ fn check_overlay(
         }
         out.push(
             Diagnostic::warning(
-                "overlay/unlisted-file",
+                &codes::OVERLAY_UNLISTED_FILE,
                 &shown(p),
                 Pos { line: 1, column: 1 },
                 format!(
@@ -366,7 +342,7 @@ fn check_overlay(
                     doc,
                 };
                 if o.kind().is_empty() || o.str_at("/apiVersion").is_none() || o.name().is_empty() {
-                    out.push(Diagnostic::error("overlay/bad-object", &o.shown, o.doc.pos(""), "not a Kubernetes object: apiVersion, kind and metadata.name are required").with_hint("regenerate the overlay with `kubectl luneo-obs generate`"));
+                    out.push(Diagnostic::error(&codes::OVERLAY_BAD_OBJECT, &o.shown, o.doc.pos(""), "not a Kubernetes object: apiVersion, kind and metadata.name are required").with_hint("regenerate the overlay with `kubectl luneo-obs generate`"));
                     continue;
                 }
                 objs.push(o);
@@ -430,7 +406,7 @@ fn check_overlay(
                 "metadata"
             };
             out.push(
-                Diagnostic::error("dashboard/missing-label", &o.shown, o.doc.key_pos(at), format!("ConfigMap `{}` lacks the label `{}: \"{}\"`: the Grafana sidecar ignores it", o.name(), k.dashboard_label.key, k.dashboard_label.value))
+                Diagnostic::error(&codes::DASHBOARD_MISSING_LABEL, &o.shown, o.doc.key_pos(at), format!("ConfigMap `{}` lacks the label `{}: \"{}\"`: the Grafana sidecar ignores it", o.name(), k.dashboard_label.key, k.dashboard_label.value))
                     .with_hint("generated dashboards carry spec.kubernetes.dashboardLabel; regenerate with `kubectl luneo-obs generate` (or fix the definitions if the sidecar watches another label)"),
             );
         }
@@ -441,7 +417,7 @@ fn check_overlay(
             .is_none()
         {
             out.push(
-                Diagnostic::warning("dashboard/missing-folder", &o.shown, o.doc.pos("metadata"), format!("ConfigMap `{}` has no `{}` annotation: the dashboard lands in Grafana's General folder", o.name(), k.dashboard_folder_annotation))
+                Diagnostic::warning(&codes::DASHBOARD_MISSING_FOLDER, &o.shown, o.doc.pos("metadata"), format!("ConfigMap `{}` has no `{}` annotation: the dashboard lands in Grafana's General folder", o.name(), k.dashboard_folder_annotation))
                     .with_hint("regenerate with `kubectl luneo-obs generate`"),
             );
         }
@@ -461,7 +437,7 @@ fn check_overlay(
                     if let Some(uid) = d.json.get("uid").and_then(Value::as_str) {
                         if let Some(first) = uids.get(uid) {
                             out.push(
-                                Diagnostic::error("dashboard/duplicate-uid", &o.shown, d.locate(&format!("\"uid\":{}", Value::String(uid.to_string()))), format!("dashboard uid `{uid}` is already used by {first}: Grafana keeps only one of them"))
+                                Diagnostic::error(&codes::DASHBOARD_DUPLICATE_UID, &o.shown, d.locate(&format!("\"uid\":{}", Value::String(uid.to_string()))), format!("dashboard uid `{uid}` is already used by {first}: Grafana keeps only one of them"))
                                     .with_hint("give every dashboard of an overlay its own uid"),
                             );
                         } else {
@@ -471,7 +447,7 @@ fn check_overlay(
                     check_dashboard(&d, &l.defs, &known, out);
                 }
                 Err(e) => out.push(
-                    Diagnostic::error("dashboard/bad-json", &o.shown, json_pos(o, &key, e.line(), e.column()), format!("dashboard `{key}` is not valid JSON: {e}"))
+                    Diagnostic::error(&codes::DASHBOARD_BAD_JSON, &o.shown, json_pos(o, &key, e.line(), e.column()), format!("dashboard `{key}` is not valid JSON: {e}"))
                         .with_hint("dashboards are generated: regenerate with `kubectl luneo-obs generate` instead of editing the JSON"),
                 ),
             }
@@ -520,7 +496,7 @@ fn size_check(o: &Obj, out: &mut Vec<Diagnostic>) {
     let hint = "keep dashboards small (template variables, not one panel per queue/route), or apply server-side (Argo CD `ServerSideApply=true`)";
     let d = if sz.applied_bytes > APPLY_LIMIT || sz.data_bytes > CONFIGMAP_LIMIT {
         Diagnostic::error(
-            "overlay/object-size",
+            &codes::OVERLAY_OBJECT_SIZE,
             &o.shown,
             at,
             format!("{msg}: over the limit, `kubectl apply` rejects it"),
@@ -528,14 +504,20 @@ fn size_check(o: &Obj, out: &mut Vec<Diagnostic>) {
         .with_hint(hint)
     } else if sz.applied_bytes > SIZE_BUDGET {
         Diagnostic::warning(
-            "overlay/object-size",
+            &codes::OVERLAY_OBJECT_SIZE,
             &o.shown,
             at,
             format!("{msg}: above the {}-byte budget", grouped(SIZE_BUDGET)),
         )
         .with_hint(hint)
     } else {
-        Diagnostic::new("overlay/object-size", Severity::Info, &o.shown, at, msg)
+        Diagnostic::new(
+            &codes::OVERLAY_OBJECT_SIZE,
+            Severity::Info,
+            &o.shown,
+            at,
+            msg,
+        )
     };
     out.push(d);
 }
@@ -593,7 +575,7 @@ fn check_dashboard(
         let at = d.locate(&format!("\"uid\":{}", Value::String(uid.to_string())));
         out.push(
             Diagnostic::error(
-                "dashboard/uid",
+                &codes::DASHBOARD_UID,
                 file,
                 at,
                 format!("dashboard uid `{uid}` must be 1 to 40 characters of [a-zA-Z0-9-_]"),
@@ -607,7 +589,7 @@ fn check_dashboard(
         let refresh = j.get("refresh").and_then(Value::as_str).unwrap_or("");
         if refresh != s.refresh {
             out.push(
-                Diagnostic::error("dashboard/refresh", file, d.locate(&format!("\"refresh\":{}", j.get("refresh").cloned().unwrap_or(Value::Null))), format!("dashboard `{uid}` refreshes every `{refresh}`, the definitions say `{}` ({}.refresh)", s.refresh, kind.settings_path()))
+                Diagnostic::error(&codes::DASHBOARD_REFRESH, file, d.locate(&format!("\"refresh\":{}", j.get("refresh").cloned().unwrap_or(Value::Null))), format!("dashboard `{uid}` refreshes every `{refresh}`, the definitions say `{}` ({}.refresh)", s.refresh, kind.settings_path()))
                     .with_hint("change the definitions and regenerate, never the dashboard"),
             );
         }
@@ -619,7 +601,7 @@ fn check_dashboard(
         let want = dashboards::time_from(defs, kind);
         if from != want || to != "now" {
             out.push(
-                Diagnostic::error("dashboard/time-range", file, d.locate("\"time\":"), format!("dashboard `{uid}` opens on {from} .. {to}, the definitions say {want} .. now ({}.timeRange)", kind.settings_path()))
+                Diagnostic::error(&codes::DASHBOARD_TIME_RANGE, file, d.locate("\"time\":"), format!("dashboard `{uid}` opens on {from} .. {to}, the definitions say {want} .. now ({}.timeRange)", kind.settings_path()))
                     .with_hint("change the definitions and regenerate, never the dashboard"),
             );
         }
@@ -639,7 +621,7 @@ fn check_dashboard(
         v.get("type").and_then(Value::as_str) == Some("datasource")
             && v.get("name").and_then(Value::as_str) == Some("datasource")
     }) {
-        out.push(Diagnostic::error("dashboard/datasource", file, d.locate("\"templating\":"), format!("dashboard `{uid}` has no `datasource` variable of type datasource")).with_hint("panels must query through ${datasource} so the dashboard works with any Prometheus"));
+        out.push(Diagnostic::error(&codes::DASHBOARD_DATASOURCE, file, d.locate("\"templating\":"), format!("dashboard `{uid}` has no `datasource` variable of type datasource")).with_hint("panels must query through ${datasource} so the dashboard works with any Prometheus"));
     }
     for v in &vars {
         if v.get("type").and_then(Value::as_str) != Some("query") {
@@ -686,7 +668,7 @@ fn check_dashboard(
         if *seen > 1 && ptype != "row" {
             out.push(
                 Diagnostic::warning(
-                    "dashboard/duplicate-title",
+                    &codes::DASHBOARD_DUPLICATE_TITLE,
                     file,
                     pos,
                     format!("another panel is already titled `{title}`"),
@@ -698,7 +680,7 @@ fn check_dashboard(
         }
         if let Some(id) = p.get("id").and_then(Value::as_i64) {
             if ids.insert(id, p).is_some() {
-                out.push(Diagnostic::error("dashboard/duplicate-panel-id", file, pos, format!("panel `{title}` reuses id {id}")).with_hint("panel ids must be unique within a dashboard (links and the panel editor use them)"));
+                out.push(Diagnostic::error(&codes::DASHBOARD_DUPLICATE_PANEL_ID, file, pos, format!("panel `{title}` reuses id {id}")).with_hint("panel ids must be unique within a dashboard (links and the panel editor use them)"));
             }
         }
         if let Some(g) = p.get("gridPos") {
@@ -713,7 +695,7 @@ fn check_dashboard(
                     .unwrap_or("(untitled)");
                 out.push(
                     Diagnostic::error(
-                        "dashboard/grid-overlap",
+                        &codes::DASHBOARD_GRID_OVERLAP,
                         file,
                         pos,
                         format!("panel `{title}` overlaps panel `{ot}` on the grid"),
@@ -737,7 +719,7 @@ fn check_dashboard(
         {
             out.push(
                 Diagnostic::warning(
-                    "dashboard/missing-unit",
+                    &codes::DASHBOARD_MISSING_UNIT,
                     file,
                     pos,
                     format!("{ptype} panel `{title}` has no unit"),
@@ -757,7 +739,7 @@ fn check_dashboard(
                 .iter()
                 .any(|t| !is_datasource_var(t.get("datasource")))
         {
-            out.push(Diagnostic::error("dashboard/datasource", file, pos, format!("panel `{title}` does not query through the ${{datasource}} variable")).with_hint("set datasource {\"type\":\"prometheus\",\"uid\":\"${datasource}\"} on the panel and its targets"));
+            out.push(Diagnostic::error(&codes::DASHBOARD_DATASOURCE, file, pos, format!("panel `{title}` does not query through the ${{datasource}} variable")).with_hint("set datasource {\"type\":\"prometheus\",\"uid\":\"${datasource}\"} on the panel and its targets"));
         }
         for t in targets {
             let Some(expr) = t.get("expr").and_then(Value::as_str) else {
@@ -777,8 +759,8 @@ fn check_dashboard(
             );
             // The SLO health panel queries the alert expressions as the alerts evaluate
             // them, fixed windows included, so a tile shows the value the alert sees.
-            if ptype == crate::health::PANEL_TYPE {
-                found.retain(|x| x.code != "dashboard/rate-interval");
+            if ptype == crate::generate::slos::PANEL_TYPE {
+                found.retain(|x| x.code != codes::DASHBOARD_RATE_INTERVAL.id);
             }
             out.extend(found);
         }
@@ -882,7 +864,7 @@ fn query_checks(
         Ok(t) => t,
         Err(name) => {
             out.push(
-                Diagnostic::error("dashboard/unknown-variable", file, pos, format!("{what} uses `${name}`, which the dashboard does not define"))
+                Diagnostic::error(&codes::DASHBOARD_UNKNOWN_VARIABLE, file, pos, format!("{what} uses `${name}`, which the dashboard does not define"))
                     .with_hint(format!("defined variables: {}; Grafana built-ins: $__rate_interval, $__interval, $__range", vars.iter().map(String::as_str).collect::<Vec<_>>().join(", "))),
             );
             return;
@@ -892,7 +874,7 @@ fn query_checks(
         Ok(a) => a,
         Err(e) => {
             out.push(
-                Diagnostic::error("dashboard/promql-parse", file, pos, format!("{what}: the query does not parse once variables are substituted: {e}"))
+                Diagnostic::error(&codes::DASHBOARD_PROMQL_PARSE, file, pos, format!("{what}: the query does not parse once variables are substituted: {e}"))
                     .with_hint("promql-parser gives no position inside the query; check parentheses, durations and quotes"),
             );
             return;
@@ -900,7 +882,7 @@ fn query_checks(
     };
     let mut metrics = BTreeSet::new();
     let mut fixed = Vec::new();
-    crate::checks::walk(&ast, &mut |e| match e {
+    crate::verify::rules::walk(&ast, &mut |e| match e {
         Expr::VectorSelector(vs) => metrics.extend(selector_metric(vs)),
         Expr::MatrixSelector(ms) => metrics.extend(selector_metric(&ms.vs)),
         Expr::Call(c) if matches!(c.func.name, "rate" | "irate" | "increase") => {
@@ -915,13 +897,13 @@ fn query_checks(
     });
     for f in fixed {
         out.push(
-            Diagnostic::warning("dashboard/rate-interval", file, pos, format!("{what}: `{f}` over a fixed window; Grafana's $__rate_interval adapts it to the scrape interval and the zoom level"))
+            Diagnostic::warning(&codes::DASHBOARD_RATE_INTERVAL, file, pos, format!("{what}: `{f}` over a fixed window; Grafana's $__rate_interval adapts it to the scrape interval and the zoom level"))
                 .with_hint("write `[$__rate_interval]` (or `[$__range]` for a whole-range total)"),
         );
     }
     for m in metrics.iter().filter(|m| !known.contains(*m)) {
         out.push(
-            Diagnostic::error("dashboard/unknown-metric", file, pos, format!("{what} reads `{m}`, which is neither in the metric contract (spec.metrics) nor recorded by a rule of this overlay"))
+            Diagnostic::error(&codes::DASHBOARD_UNKNOWN_METRIC, file, pos, format!("{what} reads `{m}`, which is neither in the metric contract (spec.metrics) nor recorded by a rule of this overlay"))
                 .with_hint("add the metric to spec.metrics, or fix its name; a dashboard on a missing metric shows \"No data\""),
         );
     }
@@ -978,7 +960,7 @@ fn rule_metrics(o: &Obj, known: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let mut metrics = BTreeSet::new();
-            crate::checks::walk(&ast, &mut |e| match e {
+            crate::verify::rules::walk(&ast, &mut |e| match e {
                 Expr::VectorSelector(vs) => metrics.extend(selector_metric(vs)),
                 Expr::MatrixSelector(ms) => metrics.extend(selector_metric(&ms.vs)),
                 _ => {}
@@ -990,7 +972,7 @@ fn rule_metrics(o: &Obj, known: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
                 .unwrap_or("?");
             for m in metrics.iter().filter(|m| !known.contains(*m)) {
                 out.push(
-                    Diagnostic::error("rules/unknown-metric", &o.shown, o.doc.pos(&format!("spec.groups[{gi}].rules[{ri}].expr")), format!("rule `{name}` reads `{m}`, which is neither in the metric contract (spec.metrics) nor recorded by a rule of this overlay"))
+                    Diagnostic::error(&codes::RULES_UNKNOWN_METRIC, &o.shown, o.doc.pos(&format!("spec.groups[{gi}].rules[{ri}].expr")), format!("rule `{name}` reads `{m}`, which is neither in the metric contract (spec.metrics) nor recorded by a rule of this overlay"))
                         .with_hint("add the metric to spec.metrics, or fix its name"),
                 );
             }
@@ -1005,7 +987,7 @@ fn rule_metrics(_: &Obj, _: &BTreeSet<String>, _: &mut Vec<Diagnostic>) {}
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::api::{self, GenerateRequest, ManifestTree, ValidateRequest};
+    use crate::ops::api::{self, GenerateRequest, ManifestTree, ValidateRequest};
 
     const P: &str = "infrastructure/kubernetes/overlays/observability-primary";
     const S: &str = "infrastructure/kubernetes/overlays/observability-secondary";

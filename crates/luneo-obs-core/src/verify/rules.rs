@@ -6,13 +6,15 @@ use std::collections::BTreeSet;
 
 use promql_parser::parser::{self, Expr};
 
+use crate::diag::registry as codes;
+use crate::diag::Check;
 use crate::diag::Severity;
-use crate::rules::{Rule, RuleGroup};
+use crate::generate::rules::{Rule, RuleGroup};
 
 /// A problem found in one rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: &'static Check,
     pub severity: Severity,
     pub group: usize,
     pub rule: usize,
@@ -21,21 +23,6 @@ pub struct Finding {
     pub message: String,
     pub hint: String,
 }
-
-/// The ids of all rule checks, for documentation and tests.
-pub const CHECK_IDS: &[&str] = &[
-    "promql/parse-error",
-    "promql/rate-window",
-    "promql/histogram-quantile-le",
-    "promql/rate-of-sum",
-    "alert/template-labels",
-    "alert/value-in-labels",
-    "alert/absent-for",
-    "alert/no-comparison",
-    "alert/missing-for",
-    "alert/metadata",
-    "rules/group-size",
-];
 
 const RANGE_FUNCS: &[&str] = &[
     "rate",
@@ -306,7 +293,7 @@ pub fn check_groups(groups: &[RuleGroup], scrape_ms: u64) -> Vec<Finding> {
     for (gi, g) in groups.iter().enumerate() {
         if g.rules.len() > 20 {
             out.push(Finding {
-                code: "rules/group-size",
+                code: &codes::RULES_GROUP_SIZE,
                 severity: Severity::Warning,
                 group: gi,
                 rule: 0,
@@ -327,7 +314,7 @@ pub fn check_groups(groups: &[RuleGroup], scrape_ms: u64) -> Vec<Finding> {
 }
 
 fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Finding>) {
-    let mut push = |code: &'static str,
+    let mut push = |code: &'static Check,
                     severity: Severity,
                     field: &'static str,
                     message: String,
@@ -351,7 +338,7 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
         Ok(e) => e,
         Err(e) => {
             push(
-                "promql/parse-error",
+                &codes::PROMQL_PARSE_ERROR,
                 Severity::Error,
                 "expr",
                 format!("`{name}`: the expression does not parse: {e}"),
@@ -361,7 +348,7 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
         }
     };
     // Range windows and histogram_quantile.
-    let mut found: Vec<(&'static str, String, String)> = Vec::new();
+    let mut found: Vec<(&'static Check, String, String)> = Vec::new();
     walk(&expr, &mut |e| {
         if let Expr::Call(c) = e {
             if RANGE_FUNCS.contains(&c.func.name) {
@@ -384,9 +371,9 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
                         );
                         if needs_two && range < 2 * scrape_ms {
                             found.push((
-                                "promql/rate-window",
-                                format!("`{name}`: {}() over {} is shorter than 2x the scrape interval ({}): it returns nothing whenever a scrape is late", c.func.name, crate::duration::format(range), crate::duration::format(scrape_ms)),
-                                format!("use a window of at least {} (4x the scrape interval is safer)", crate::duration::format(2 * scrape_ms)),
+                                &codes::PROMQL_RATE_WINDOW,
+                                format!("`{name}`: {}() over {} is shorter than 2x the scrape interval ({}): it returns nothing whenever a scrape is late", c.func.name, crate::model::duration::format(range), crate::model::duration::format(scrape_ms)),
+                                format!("use a window of at least {} (4x the scrape interval is safer)", crate::model::duration::format(2 * scrape_ms)),
                             ));
                         }
                     }
@@ -396,7 +383,7 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
                             && matches!(strip_parens(&s.expr), Expr::Aggregate(_))
                         {
                             found.push((
-                                "promql/rate-of-sum",
+                                &codes::PROMQL_RATE_OF_SUM,
                                 format!("`{name}`: {}() of an aggregation: a counter reset on one series looks like a huge drop of the sum", c.func.name),
                                 "aggregate after the rate: sum(rate(x[5m]))".into(),
                             ));
@@ -408,7 +395,7 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
                 if let Some(inner) = c.args.args.get(1) {
                     if !labels_of(inner).has("le") {
                         found.push((
-                            "promql/histogram-quantile-le",
+                            &codes::PROMQL_HISTOGRAM_QUANTILE_LE,
                             format!("`{name}`: histogram_quantile's input loses the `le` label, so every bucket collapses into one"),
                             "keep le in the aggregation: sum by (le, ...) (rate(x_bucket[5m]))".into(),
                         ));
@@ -425,7 +412,7 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
     // Labels: a query value in a label makes a new alert every evaluation.
     for (k, v) in &r.labels {
         if v.contains("$value") || v.contains(".Value") {
-            push("alert/value-in-labels", Severity::Error, "labels", format!("`{alert}`: label `{k}` contains the query value: each evaluation is a new alert, so `for` never completes and notifications repeat"), "move the value to an annotation (description)".into());
+            push(&codes::ALERT_VALUE_IN_LABELS, Severity::Error, "labels", format!("`{alert}`: label `{k}` contains the query value: each evaluation is a new alert, so `for` never completes and notifications repeat"), "move the value to an annotation (description)".into());
         }
     }
     // Template labels must survive the aggregation.
@@ -435,7 +422,7 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
         for l in template_labels(text) {
             if !set.has(&l) && seen.insert(l.clone()) {
                 push(
-                    "alert/template-labels",
+                    &codes::ALERT_TEMPLATE_LABELS,
                     Severity::Error,
                     "annotations",
                     format!("`{alert}`: `{field}` uses $labels.{l}, but the expression's result has no `{l}` label: the text would show an empty value"),
@@ -456,15 +443,15 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
     let for_ms = r
         .for_
         .as_deref()
-        .and_then(|f| crate::duration::parse(f).ok())
+        .and_then(|f| crate::model::duration::parse(f).ok())
         .unwrap_or(0);
     // severity `none` is the always-firing Watchdog (`vector(1)`): it must fire at once.
     let watchdog = r.labels.get("severity").map(String::as_str) == Some("none");
     if absent_style && !watchdog && for_ms < 2 * scrape_ms {
-        push("alert/absent-for", Severity::Error, "for", format!("`{alert}` fires on missing series but waits only {}: it fires after every restart or late scrape", crate::duration::format(for_ms)), format!("set `for` to at least {} (2x the scrape interval)", crate::duration::format(2 * scrape_ms)));
+        push(&codes::ALERT_ABSENT_FOR, Severity::Error, "for", format!("`{alert}` fires on missing series but waits only {}: it fires after every restart or late scrape", crate::model::duration::format(for_ms)), format!("set `for` to at least {} (2x the scrape interval)", crate::model::duration::format(2 * scrape_ms)));
     } else if r.for_.is_none() && r.labels.get("severity").map(String::as_str) != Some("none") {
         push(
-            "alert/missing-for",
+            &codes::ALERT_MISSING_FOR,
             Severity::Warning,
             "for",
             format!("`{alert}` has no `for`: a single evaluation fires it, so it flaps"),
@@ -472,12 +459,12 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
         );
     }
     if !filters(&expr) && r.labels.get("severity").map(String::as_str) != Some("none") {
-        push("alert/no-comparison", Severity::Error, "expr", format!("`{alert}`: the expression has no comparison, so it fires for every series it returns"), "end the expression with a threshold, e.g. `> 0.05`".into());
+        push(&codes::ALERT_NO_COMPARISON, Severity::Error, "expr", format!("`{alert}`: the expression has no comparison, so it fires for every series it returns"), "end the expression with a threshold, e.g. `> 0.05`".into());
     }
     match r.labels.get("severity").map(String::as_str) {
         Some("critical" | "warning" | "info" | "none") => {}
         other => push(
-            "alert/metadata",
+            &codes::ALERT_METADATA,
             Severity::Error,
             "labels",
             format!(
@@ -492,7 +479,7 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
     for a in ["summary", "description", "runbook_url"] {
         if !r.annotations.contains_key(a) {
             push(
-                "alert/metadata",
+                &codes::ALERT_METADATA,
                 Severity::Error,
                 "annotations",
                 format!("`{alert}` has no `{a}` annotation"),
@@ -531,7 +518,7 @@ mod tests {
     fn codes(g: RuleGroup) -> Vec<&'static str> {
         check_groups(&[g], 30_000)
             .into_iter()
-            .map(|f| f.code)
+            .map(|f| f.code.id)
             .collect()
     }
 

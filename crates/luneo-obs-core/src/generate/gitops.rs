@@ -10,15 +10,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::generate::layout;
+use crate::generate::layout::application_path;
+use crate::generate::rules::ObjectMeta;
 use crate::load::Loaded;
-use crate::manifests;
 use crate::model::{Cluster, Gitops};
-use crate::rules::{self, ObjectMeta};
 
-/// Directory of the Applications in the manifests tree.
-pub const ARGOCD_DIR: &str = "infrastructure/argocd";
 /// Argo CD's address for the cluster it runs in.
-pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
+pub use crate::model::IN_CLUSTER;
 
 pub struct SyncOption {
     pub option: &'static str,
@@ -135,10 +134,6 @@ pub struct Backoff {
 }
 
 /// `infrastructure/argocd/observability-primary.yaml`, relative to the manifests tree.
-pub fn application_path(l: &Loaded, c: &Cluster) -> String {
-    format!("{ARGOCD_DIR}/{}.yaml", rules::overlay_name(&l.defs, c))
-}
-
 pub fn application(l: &Loaded, g: &Gitops, c: &Cluster) -> Application {
     let mut labels = BTreeMap::new();
     labels.insert(
@@ -152,9 +147,9 @@ pub fn application(l: &Loaded, g: &Gitops, c: &Cluster) -> Application {
     labels.insert("luneo.io/cluster".to_string(), c.name.clone());
     let base = g.manifests_path.trim_matches('/');
     let path = if base.is_empty() || base == "." {
-        manifests::overlay_dir(l, c)
+        layout::overlay_dir(l, c)
     } else {
-        format!("{base}/{}", manifests::overlay_dir(l, c))
+        format!("{base}/{}", layout::overlay_dir(l, c))
     };
     Application {
         api_version: "argoproj.io/v1alpha1".into(),
@@ -223,56 +218,8 @@ pub fn files(l: &Loaded, head: &str) -> BTreeMap<String, String> {
         let app = application(l, g, c);
         out.insert(
             application_path(l, c),
-            format!("{head}{}{}", comments(c, &app), manifests::to_yaml(&app)),
+            format!("{head}{}{}", comments(c, &app), layout::to_yaml(&app)),
         );
-    }
-    out
-}
-
-/// A problem in `spec.gitops` (turned into a diagnostic by the loader).
-pub struct Finding {
-    pub code: &'static str,
-    pub path: String,
-    pub message: String,
-    pub hint: String,
-}
-
-/// Semantic checks of `spec.gitops`.
-pub fn check(g: &Gitops, clusters: &[Cluster]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let repo = &g.repo_url;
-    if !(repo.starts_with("https://") || repo.starts_with("ssh://") || repo.starts_with("git@")) {
-        out.push(Finding {
-            code: "definitions/bad-url",
-            path: "spec.gitops.repoUrl".into(),
-            message: format!("`{repo}` is not a Git URL Argo CD can clone"),
-            hint: "use https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git".into(),
-        });
-    }
-    let p = &g.manifests_path;
-    if p.starts_with('/') || p.split('/').any(|seg| seg == "..") || p.contains('\\') {
-        out.push(Finding {
-            code: "gitops/bad-path",
-            path: "spec.gitops.manifestsPath".into(),
-            message: format!("`{p}` is not a path inside the repository"),
-            hint: "write the manifests directory relative to the repository root, e.g. manifests"
-                .into(),
-        });
-    }
-    for (k, v) in &g.destinations {
-        let path = format!("spec.gitops.destinations.{k}");
-        if !clusters.iter().any(|c| &c.name == k) {
-            let known: Vec<&str> = clusters.iter().map(|c| c.name.as_str()).collect();
-            out.push(Finding {
-                code: "gitops/unknown-cluster",
-                path: path.clone(),
-                message: format!("destination for cluster `{k}`, which is not defined"),
-                hint: format!("defined clusters: {}", known.join(", ")),
-            });
-        }
-        if !v.starts_with("https://") {
-            out.push(Finding { code: "definitions/bad-url", path, message: format!("`{v}` is not an https API server URL"), hint: format!("use the cluster's API server URL as registered in Argo CD, or omit it for {IN_CLUSTER}") });
-        }
     }
     out
 }

@@ -11,6 +11,8 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::Yaml;
 
+use crate::diag::registry as codes;
+use crate::diag::Check;
 use crate::diag::{Diagnostic, Pos};
 
 #[derive(Debug, Clone)]
@@ -48,7 +50,7 @@ struct Builder {
     stack: Vec<Frame>,
     docs: Vec<Node>,
     anchors: BTreeMap<usize, Node>,
-    problems: Vec<(Pos, String, &'static str)>,
+    problems: Vec<(Pos, String, &'static Check)>,
 }
 
 impl Builder {
@@ -71,7 +73,7 @@ impl Builder {
                             self.problems.push((
                                 node.pos,
                                 "a mapping key must be a scalar".into(),
-                                "yaml/complex-key",
+                                &codes::YAML_COMPLEX_KEY,
                             ));
                             String::new()
                         }
@@ -80,7 +82,7 @@ impl Builder {
                         self.problems.push((
                             node.pos,
                             format!("duplicate key `{key}` in this mapping"),
-                            "yaml/duplicate-key",
+                            &codes::YAML_DUPLICATE_KEY,
                         ));
                     }
                     *pending = Some((key, node.pos));
@@ -193,7 +195,7 @@ fn to_json(
     path: &str,
     key_pos: Pos,
     index: &mut BTreeMap<String, (Pos, Pos)>,
-    out_problems: &mut Vec<(Pos, String, &'static str)>,
+    out_problems: &mut Vec<(Pos, String, &'static Check)>,
 ) -> serde_json::Value {
     index.insert(path.to_string(), (key_pos, node.pos));
     match &node.kind {
@@ -206,7 +208,7 @@ fn to_json(
                 out_problems.push((
                     node.pos,
                     "infinite or NaN numbers are not allowed here".into(),
-                    "yaml/non-finite-number",
+                    &codes::YAML_NON_FINITE_NUMBER,
                 ));
                 serde_json::Value::Null
             }
@@ -246,7 +248,7 @@ pub fn parse(file: &str, text: &str) -> Result<Document, Vec<Diagnostic>> {
     if let Err(e) = parser.load(&mut b, true) {
         let pos = pos_of(*e.marker());
         return Err(vec![Diagnostic::error(
-            "yaml/syntax",
+            &codes::YAML_SYNTAX,
             file,
             pos,
             format!("malformed YAML: {}", e.info()),
@@ -258,7 +260,7 @@ pub fn parse(file: &str, text: &str) -> Result<Document, Vec<Diagnostic>> {
         let p = b.docs[1].pos;
         diags.push(
             Diagnostic::error(
-                "yaml/multiple-documents",
+                &codes::YAML_MULTIPLE_DOCUMENTS,
                 file,
                 p,
                 "the definitions file must hold exactly one YAML document",
@@ -268,7 +270,7 @@ pub fn parse(file: &str, text: &str) -> Result<Document, Vec<Diagnostic>> {
     }
     let Some(root) = b.docs.into_iter().next() else {
         return Err(vec![Diagnostic::error(
-            "yaml/empty",
+            &codes::YAML_EMPTY,
             file,
             Pos { line: 1, column: 1 },
             "the definitions file is empty",
@@ -280,7 +282,7 @@ pub fn parse(file: &str, text: &str) -> Result<Document, Vec<Diagnostic>> {
     let value = to_json(&root, "", root.pos, &mut index, &mut problems);
     for (p, msg, code) in problems {
         let hint = match code {
-            "yaml/duplicate-key" => {
+            &codes::YAML_DUPLICATE_KEY => {
                 "each key may appear once per mapping: remove or rename one of them"
             }
             _ => "use plain scalars and finite numbers",

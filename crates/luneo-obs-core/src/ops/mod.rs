@@ -6,13 +6,16 @@
 //! edits. Errors are data: a request that is not valid JSON of the expected shape, or an
 //! unknown operation, comes back as a response with `ok: false` and a diagnostic.
 
+pub mod api;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ExplainResponse, GenerateResponse, ValidateResponse};
+use crate::diag::registry as codes;
 use crate::diag::{Diagnostic, Pos, Severity};
-use crate::docs::DocsResponse;
+use crate::generate::docs::DocsResponse;
 use crate::health::HealthResponse;
+use crate::ops::api::{ExplainResponse, GenerateResponse, ValidateResponse};
 
 /// `schema` takes no argument; its request is an empty object.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -27,20 +30,20 @@ pub struct SchemaResponse {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// [`crate::api::schema`] as an operation.
+/// [`crate::ops::api::schema`] as an operation.
 pub fn schema(_: &SchemaRequest) -> SchemaResponse {
     #[cfg(feature = "schema")]
     {
         SchemaResponse {
             ok: true,
-            schema: crate::api::schema(),
+            schema: crate::ops::api::schema(),
             diagnostics: Vec::new(),
         }
     }
     #[cfg(not(feature = "schema"))]
     {
         SchemaResponse::failed(vec![Diagnostic::error(
-            "request/unsupported",
+            &codes::REQUEST_UNSUPPORTED,
             "request",
             Pos { line: 1, column: 1 },
             "this build of the core has no JSON Schema",
@@ -55,12 +58,12 @@ pub fn schema(_: &SchemaRequest) -> SchemaResponse {
 macro_rules! for_each_op {
     ($m:ident) => {
         $m! {
-            generate: $crate::api::GenerateRequest => $crate::api::GenerateResponse = $crate::api::generate,
-            validate: $crate::api::ValidateRequest => $crate::api::ValidateResponse = $crate::api::validate,
-            explain: $crate::api::ExplainRequest => $crate::api::ExplainResponse = $crate::api::explain,
+            generate: $crate::ops::api::GenerateRequest => $crate::ops::api::GenerateResponse = $crate::ops::api::generate,
+            validate: $crate::ops::api::ValidateRequest => $crate::ops::api::ValidateResponse = $crate::ops::api::validate,
+            explain: $crate::ops::api::ExplainRequest => $crate::ops::api::ExplainResponse = $crate::ops::api::explain,
             evaluate_health: $crate::health::HealthRequest => $crate::health::HealthResponse = $crate::health::evaluate_health,
-            dr: $crate::dr::DrRequest => $crate::dr::DrResponse = $crate::api::dr,
-            docs: $crate::docs::DocsRequest => $crate::docs::DocsResponse = $crate::docs::refresh,
+            dr: $crate::dr::DrRequest => $crate::dr::DrResponse = $crate::ops::api::dr,
+            docs: $crate::generate::docs::DocsRequest => $crate::generate::docs::DocsResponse = $crate::generate::docs::refresh,
             schema: $crate::ops::SchemaRequest => $crate::ops::SchemaResponse = $crate::ops::schema,
         }
     };
@@ -115,7 +118,7 @@ impl Failed for ValidateResponse {
 pub fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| {
         let d = Diagnostic::error(
-            "request/serialize",
+            &codes::REQUEST_SERIALIZE,
             "response",
             Pos { line: 1, column: 1 },
             format!("cannot serialise the response: {e}"),
@@ -128,7 +131,7 @@ pub fn to_json<T: Serialize>(v: &T) -> String {
 /// every facade: Extism here, wasm-bindgen in crates/luneo-obs-wasm).
 pub fn bad_request(op: &str, e: &serde_json::Error) -> Diagnostic {
     Diagnostic::error(
-        "request/bad-json",
+        &codes::REQUEST_BAD_JSON,
         "request",
         Pos {
             line: e.line().max(1),
@@ -163,7 +166,7 @@ macro_rules! define_call {
             match op {
                 $(stringify!($name) => run::<$req, $resp>(op, input, $f),)*
                 _ => {
-                    let d = Diagnostic::error("request/unknown-op", "request", Pos { line: 1, column: 1 }, format!("unknown operation `{op}`"))
+                    let d = Diagnostic::error(&codes::REQUEST_UNKNOWN_OP, "request", Pos { line: 1, column: 1 }, format!("unknown operation `{op}`"))
                         .with_hint(format!("operations: {}", OPS.join(", ")));
                     to_json(&serde_json::json!({ "ok": false, "diagnostics": [d] }))
                 }
@@ -211,8 +214,8 @@ mod tests {
 
     #[test]
     fn call_equals_the_direct_function() {
-        let req = crate::api::GenerateRequest::default();
-        let direct = crate::api::generate(&req);
+        let req = crate::ops::api::GenerateRequest::default();
+        let direct = crate::ops::api::generate(&req);
         let via: GenerateResponse = serde_json::from_str(&call("generate", b"{}")).unwrap();
         assert!(direct.ok);
         assert_eq!(via.files, direct.files);

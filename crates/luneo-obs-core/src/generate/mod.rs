@@ -1,0 +1,16 @@
+//! Generators: everything derived from [`crate::load::Loaded`] definitions. Pure
+//! functions from the model to files (paths and bytes) or typed artefacts.
+//!
+//! Order of dependence, lowest first: `layout` (paths, header, YAML), `rules` (recording
+//! rules and alerts), `slos` (the SLOs and the health panel's queries), `alertmanager`,
+//! `dashboards`, `gitops`, then `manifests` (the whole tree) and `docs` (generated blocks
+//! of the operators' pages).
+
+pub mod alertmanager;
+pub mod dashboards;
+pub mod docs;
+pub mod gitops;
+pub mod layout;
+pub mod manifests;
+pub mod rules;
+pub mod slos;

@@ -1,0 +1,399 @@
+//! The SLOs of the definitions: one per alert deployed to a cluster (one per queue for
+//! queue alerts), each with the PromQL of its value, its threshold in the metric's unit
+//! and its comparison, and the query a dashboard's health panel makes for it. The health
+//! evaluation ([`crate::health`]) judges values against these; the dashboards embed the
+//! panel ([`dashboard_panel`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::registry as codes;
+use crate::diag::Check;
+use crate::diag::Diagnostic;
+use crate::generate::rules;
+use crate::load::Loaded;
+use crate::model::{fmt_num, Alert, Definitions, SloKind, Unit};
+
+/// How the alert compares its value with the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Comparison {
+    #[serde(rename = ">")]
+    Above,
+    #[serde(rename = "==")]
+    Equal,
+}
+
+impl Comparison {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Above => ">",
+            Comparison::Equal => "==",
+        }
+    }
+
+    pub fn breached(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Above => value > threshold,
+            Comparison::Equal => value == threshold,
+        }
+    }
+}
+
+/// One SLO of a cluster: what the panel queries and how it judges the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SloDef {
+    /// `cluster/Alert` or `cluster/Alert/queue`.
+    pub id: String,
+    /// Grafana query refId (`ApiLatencyHigh`, `QueueWaitThreshold_ai`), unique in a cluster.
+    pub ref_id: String,
+    pub alert: String,
+    /// SLO kind (`apiLatency`, ...).
+    pub slo: String,
+    pub title: String,
+    pub cluster: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    /// PromQL of the value: the alert expression without its comparison.
+    pub expr: String,
+    /// Threshold in the display unit (the alert's threshold as written).
+    pub threshold: f64,
+    /// Display unit (`ms`, `percent`, `jobs/min`, `requests/s`).
+    pub unit: String,
+    /// Grafana unit id of the display unit.
+    pub grafana_unit: String,
+    /// Unit of the values `expr` returns (`s`, `ratio`, ...).
+    pub metric_unit: String,
+    /// The exact number in the alert expression.
+    pub threshold_in_metric_unit: f64,
+    pub comparison: Comparison,
+    pub severity: String,
+    pub r#for: String,
+}
+
+/// The query a dashboard embeds for the panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PanelTarget {
+    pub ref_id: String,
+    pub expr: String,
+    /// Makes the series name equal to the refId, so the panel matches either way.
+    pub legend_format: String,
+}
+
+fn metric_unit(defs: &Definitions, a: &Alert) -> Unit {
+    let m = &defs.spec.metrics;
+    match a.slo {
+        SloKind::ApiLatency => m.http.unit,
+        SloKind::ApiErrorRatio => Unit::Ratio,
+        SloKind::QueueBacklogGrowth => Unit::JobsPerMinute,
+        SloKind::GpuUtilisation => m.gpu.unit,
+        SloKind::ApiNoTraffic => Unit::RequestsPerSecond,
+        SloKind::Custom => a.threshold.as_ref().map_or(Unit::None, |t| t.unit),
+    }
+}
+
+pub fn title(a: &Alert, queue: Option<&str>) -> String {
+    match a.slo {
+        SloKind::ApiLatency => format!(
+            "API latency P{}",
+            fmt_num((a.quantile.unwrap_or(0.95) * 1000.0).round() / 10.0)
+        ),
+        SloKind::ApiErrorRatio => "API 5xx ratio".into(),
+        SloKind::ApiNoTraffic => "API traffic".into(),
+        SloKind::QueueBacklogGrowth => {
+            format!("Queue {} backlog growth", queue.unwrap_or_default())
+        }
+        SloKind::GpuUtilisation => "GPU utilisation".into(),
+        SloKind::Custom => a.name.clone(),
+    }
+}
+
+/// Split an alert expression into its value expression, given the comparison suffix.
+fn strip_comparison(full: &str, cmp: Comparison, thr: f64) -> Option<String> {
+    let suffix = format!(" {} {}", cmp.as_str(), fmt_num(thr));
+    full.strip_suffix(&suffix).map(str::to_string)
+}
+
+/// Why an alert yields no SLO (a diagnostic code and message).
+type SloError = (&'static Check, String);
+
+/// The SLOs of one alert on one cluster (one per queue for queue alerts). `cluster` is
+/// also what the queries select (a name, or `$cluster` for a dashboard variable).
+fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef>, SloError> {
+    let (cmp, thr_metric, thr_display, display_unit) = match (&a.threshold, a.slo) {
+        (None, SloKind::ApiNoTraffic) => (Comparison::Equal, 0.0, 0.0, Unit::RequestsPerSecond),
+        (Some(t), _) => match rules::threshold_in_metric_unit(defs, a) {
+            Some(v) => (Comparison::Above, v, t.value, t.unit),
+            None => {
+                return Err((
+                    &codes::HEALTH_THRESHOLD_UNIT,
+                    format!(
+                        "the threshold of `{}` cannot be converted to the metric's unit",
+                        a.name
+                    ),
+                ))
+            }
+        },
+        // A custom alert without threshold fires whenever its expression returns a sample.
+        (None, _) => (
+            Comparison::Above,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+            Unit::None,
+        ),
+    };
+    let queues: Vec<Option<String>> = match (a.slo, &a.queues) {
+        (SloKind::QueueBacklogGrowth, Some(qs)) => qs.iter().map(|q| Some(q.clone())).collect(),
+        _ => vec![None],
+    };
+    let mut out = Vec::new();
+    for q in queues {
+        let mut one = a.clone();
+        if let Some(q) = &q {
+            one.queues = Some(vec![q.clone()]);
+        }
+        let full = rules::alert_expr(defs, &one, cluster);
+        let expr = if thr_metric.is_finite() {
+            strip_comparison(&full, cmp, thr_metric)
+        } else {
+            Some(full.clone())
+        };
+        let Some(expr) = expr else {
+            return Err((
+                &codes::HEALTH_EXPR_SHAPE,
+                format!(
+                    "cannot split the expression of `{}` into value and comparison: {full}",
+                    a.name
+                ),
+            ));
+        };
+        let suffix = q.as_ref().map(|q| format!("/{q}")).unwrap_or_default();
+        out.push(SloDef {
+            id: format!("{cluster}/{}{suffix}", a.name),
+            ref_id: format!(
+                "{}{}",
+                a.name,
+                q.as_ref().map(|q| format!("_{q}")).unwrap_or_default()
+            ),
+            alert: a.name.clone(),
+            slo: a.slo.as_str().to_string(),
+            title: title(a, q.as_deref()),
+            cluster: cluster.to_string(),
+            queue: q,
+            expr,
+            threshold: thr_display,
+            unit: display_unit.as_str().to_string(),
+            grafana_unit: display_unit.grafana().to_string(),
+            metric_unit: metric_unit(defs, a).as_str().to_string(),
+            threshold_in_metric_unit: thr_metric,
+            comparison: cmp,
+            severity: a.severity.as_str().to_string(),
+            r#for: a.for_.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// The SLOs of the alerts deployed to `cluster` (every cluster when `None`), in the
+/// order of the definitions' clusters, then alerts, then each alert's queues.
+pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Diagnostic>> {
+    let defs = &l.defs;
+    if let Some(c) = cluster {
+        if !defs.spec.clusters.iter().any(|x| x.name == c) {
+            let names: Vec<&str> = defs.spec.clusters.iter().map(|x| x.name.as_str()).collect();
+            return Err(vec![Diagnostic::error(
+                &codes::HEALTH_UNKNOWN_CLUSTER,
+                &l.file,
+                l.pos("spec.clusters"),
+                format!("no cluster named `{c}` in the definitions"),
+            )
+            .with_hint(format!(
+                "defined clusters: {} (or leave the cluster empty for all)",
+                names.join(", ")
+            ))]);
+        }
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for cl in defs
+        .spec
+        .clusters
+        .iter()
+        .filter(|x| cluster.is_none_or(|c| c == x.name))
+    {
+        for a in defs
+            .spec
+            .alerts
+            .iter()
+            .filter(|a| a.clusters.iter().any(|c| c == &cl.name))
+        {
+            match alert_slos(defs, a, &cl.name) {
+                Ok(v) => out.extend(v),
+                Err((code, msg)) => {
+                    let hint = if code.id == codes::HEALTH_THRESHOLD_UNIT.id {
+                        "use a threshold unit of the metric's dimension"
+                    } else {
+                        "this is a luneo-obs bug: please report it with the definitions"
+                    };
+                    errors.push(
+                        Diagnostic::error(code, &l.file, l.pos(&l.alert_path(&a.name)), msg)
+                            .with_hint(hint),
+                    );
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Above this many queues, the definitions a panel embeds stop listing the queues its
+/// alerts watch when they watch every queue (see [`panel_definitions`]).
+pub const PANEL_QUEUE_LIMIT: usize = 16;
+
+/// Whether a queue alert watches every queue of the definitions.
+fn watches_every_queue(defs: &Definitions, a: &Alert) -> bool {
+    let qs = a.queues.as_deref().unwrap_or(&[]);
+    defs.spec.queues.iter().all(|q| qs.contains(&q.name))
+}
+
+/// The definitions a dashboard's health panel carries: only its alerts (the kinds it
+/// shows) and the queues they watch; the sections health does not read (GitOps,
+/// dashboard settings) are left out. The panel's SLOs are those of the full definitions
+/// (see the tests), and the dashboard does not grow with unrelated queues or alerts.
+///
+/// With more than [`PANEL_QUEUE_LIMIT`] queues, an alert on every queue keeps one of
+/// them (the loader wants a queue list): its tiles come from the series the panel's query
+/// returns (one per `queue` label value, see [`evaluate`]), so the copy, and the
+/// dashboard, do not grow with the number of queues.
+fn panel_definitions(defs: &Definitions, kinds: &[SloKind]) -> Definitions {
+    let mut d = defs.clone();
+    d.spec.alerts.retain(|a| kinds.contains(&a.slo));
+    if defs.spec.queues.len() > PANEL_QUEUE_LIMIT {
+        if let Some(first) = defs.spec.queues.first() {
+            for a in d.spec.alerts.iter_mut() {
+                if a.queues.is_some() && watches_every_queue(defs, a) {
+                    a.queues = Some(vec![first.name.clone()]);
+                }
+            }
+        }
+    }
+    let used: std::collections::BTreeSet<&String> = d
+        .spec
+        .alerts
+        .iter()
+        .flat_map(|a| a.queues.iter().flatten())
+        .collect();
+    let queues = defs
+        .spec
+        .queues
+        .iter()
+        .filter(|q| used.contains(&q.name))
+        .cloned()
+        .collect();
+    d.spec.queues = queues;
+    d.spec.gitops = None;
+    d.spec.dashboards = Default::default();
+    d
+}
+
+/// The panel's query of one alert: `(refId, expr, legendFormat)`. A queue alert is one
+/// query for all its queues, one series per queue named `Alert/<queue label value>`; an
+/// alert on every one of more than [`PANEL_QUEUE_LIMIT`] queues selects no queue (no
+/// list of queues in the dashboard); otherwise the query keeps the alert's queue matcher.
+fn panel_query(defs: &Definitions, a: &Alert, sel: &str) -> Option<(String, String, String)> {
+    let slos = alert_slos(defs, a, sel).ok()?;
+    let first = slos.first()?;
+    if first.queue.is_none() {
+        return Some((
+            first.ref_id.clone(),
+            first.expr.clone(),
+            first.ref_id.clone(),
+        ));
+    }
+    let full = rules::alert_expr(defs, a, sel);
+    let mut expr = strip_comparison(&full, first.comparison, first.threshold_in_metric_unit)?;
+    let ql = &defs.spec.metrics.queues.queue_label;
+    if defs.spec.queues.len() > PANEL_QUEUE_LIMIT && watches_every_queue(defs, a) {
+        // The queue matcher of the alert, as `rules::alert_expr` writes it.
+        let m = full
+            .split(&format!("{ql}=~\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(|r| format!(", {ql}=~\"{r}\""));
+        if let Some(m) = m {
+            expr = expr.replacen(&m, "", 1);
+        }
+    }
+    Some((a.name.clone(), expr, format!("{}/{{{{{ql}}}}}", a.name)))
+}
+
+/// The panel plugin's id (plugin-grafana/src/plugin.json).
+pub const PANEL_TYPE: &str = "luneo-slohealth-panel";
+
+/// The health panel a generated dashboard shows first, or `None` when no alert matches.
+///
+/// It covers the alerts of the given kinds on every cluster: its targets query
+/// `$cluster` (the dashboard variable) and its `cluster` option is `$cluster`, so it shows
+/// the alerts deployed to the cluster the dashboard looks at. Without a cluster label,
+/// each Prometheus sees one cluster: the panel then shows `cluster`'s alerts. The
+/// definitions are embedded, so statuses use the thresholds of the alerts generated in
+/// the same run. `datasource` is the dashboard's data source reference.
+pub fn dashboard_panel(
+    defs: &Definitions,
+    kinds: &[SloKind],
+    cluster: &str,
+    datasource: &serde_json::Value,
+) -> Option<serde_json::Value> {
+    let sel = if defs.spec.metrics.cluster_label.is_some() {
+        "$cluster"
+    } else {
+        cluster
+    };
+    let queries: Vec<(String, String, String)> = defs
+        .spec
+        .alerts
+        .iter()
+        .filter(|a| kinds.contains(&a.slo))
+        .filter_map(|a| panel_query(defs, a, sel))
+        .collect();
+    if queries.is_empty() {
+        return None;
+    }
+    let targets: Vec<serde_json::Value> = queries
+        .iter()
+        .map(|(r, e, lf)| serde_json::json!({"datasource": datasource, "editorMode": "code", "expr": e, "instant": true, "legendFormat": lf, "range": false, "refId": r}))
+        .collect();
+    let yaml = yaml_serde::to_string(&panel_definitions(defs, kinds)).unwrap_or_default();
+    let definitions = format!("# Generated by luneo-obs with the alerts: edit the definitions file, not this option.\n{yaml}");
+    Some(serde_json::json!({
+        "type": PANEL_TYPE,
+        "title": "SLO health",
+        "description": "One tile per alert of the selected cluster: its current value, the alert's threshold and a status computed by the luneo-obs core (WebAssembly) from the same definitions and numbers as the alerts. A tile turns red when the condition holds; the alert fires once it has held for its `for`.",
+        "datasource": datasource,
+        "gridPos": {"h": 4, "w": 24, "x": 0, "y": 0},
+        "options": {"cluster": sel, "definitions": definitions, "tileMinWidth": 200},
+        "targets": targets,
+    }))
+}
+
+/// The targets a dashboard of `cluster` gives the health panel: one per alert deployed
+/// there (a queue alert's target returns one series per queue).
+pub fn panel_targets(l: &Loaded, cluster: &str) -> Result<Vec<PanelTarget>, Vec<Diagnostic>> {
+    slo_defs(l, Some(cluster))?;
+    Ok(l.defs
+        .spec
+        .alerts
+        .iter()
+        .filter(|a| a.clusters.iter().any(|c| c == cluster))
+        .filter_map(|a| panel_query(&l.defs, a, cluster))
+        .map(|(ref_id, expr, legend_format)| PanelTarget {
+            ref_id,
+            expr,
+            legend_format,
+        })
+        .collect())
+}

@@ -1,0 +1,7 @@
+//! Checks of generated or on-disk artefacts: rule groups (PromQL semantics), the
+//! overlays and dashboards as found on disk, and the drift of a manifests tree.
+
+pub mod overlays;
+#[cfg(feature = "promql")]
+pub mod rules;
+pub mod tree;

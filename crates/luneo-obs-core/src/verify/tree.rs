@@ -1,0 +1,196 @@
+//! Checks of generated or on-disk artefacts: the rules generated from the definitions
+//! (positions mapped back to the definitions) and a manifests tree on disk (drift,
+//! missing and unexpected files, the PrometheusRules, the overlays).
+
+use std::collections::BTreeMap;
+
+use crate::diag::registry as codes;
+use crate::diag::{Diagnostic, Pos};
+use crate::generate::layout;
+use crate::generate::manifests::ClusterOutput;
+use crate::generate::rules;
+use crate::lint::secrets::scan_secrets;
+use crate::load::Loaded;
+use serde::{Deserialize, Serialize};
+
+/// Checks on the generated rules, mapped back to the definitions.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct ManifestTree {
+    /// How the host names the tree's root in diagnostics (e.g. `manifests`).
+    pub root: String,
+    /// Relative path -> content of every file found under the root.
+    pub files: BTreeMap<String, String>,
+}
+
+/// Checks on the generated rules, mapped back to the definitions.
+#[cfg(feature = "promql")]
+pub fn rule_findings(l: &Loaded, outs: &[ClusterOutput]) -> Vec<Diagnostic> {
+    let scrape =
+        crate::model::duration::parse(&l.defs.spec.metrics.scrape_interval).unwrap_or(30_000);
+    let mut out: Vec<Diagnostic> = Vec::new();
+    for o in outs {
+        for f in crate::verify::rules::check_groups(&o.rules.groups, scrape) {
+            let path = o
+                .rules
+                .origins
+                .iter()
+                .find(|x| x.group == f.group && x.rule == f.rule)
+                .map(|x| x.path.clone())
+                .unwrap_or_else(|| "spec".into());
+            let field_path = match (f.field, path.starts_with("spec.alerts[")) {
+                ("expr", true) if l.doc.index.contains_key(&format!("{path}.expr")) => {
+                    format!("{path}.expr")
+                }
+                ("for", true) => format!("{path}.for"),
+                ("labels", true) if l.doc.index.contains_key(&format!("{path}.labels")) => {
+                    format!("{path}.labels")
+                }
+                ("annotations", true)
+                    if l.doc.index.contains_key(&format!("{path}.description")) =>
+                {
+                    format!("{path}.description")
+                }
+                _ => path,
+            };
+            let d = Diagnostic::new(
+                f.code,
+                f.severity,
+                &l.file,
+                l.pos(&field_path),
+                format!("{} (cluster {})", f.message, o.rules.cluster),
+            )
+            .with_hint(f.hint);
+            if !out
+                .iter()
+                .any(|x| x.code == d.code && x.line == d.line && x.message == d.message)
+            {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(not(feature = "promql"))]
+pub fn rule_findings(_: &Loaded, _: &[ClusterOutput]) -> Vec<Diagnostic> {
+    Vec::new()
+}
+
+/// First line (1-based) where two texts differ.
+fn first_diff_line(a: &str, b: &str) -> usize {
+    let mut n = 1;
+    for (x, y) in a.lines().zip(b.lines()) {
+        if x != y {
+            return n;
+        }
+        n += 1;
+    }
+    n
+}
+
+pub fn check_tree(
+    expected: &BTreeMap<String, String>,
+    tree: &ManifestTree,
+    l: &Loaded,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let root = if tree.root.is_empty() {
+        "manifests".to_string()
+    } else {
+        tree.root.trim_end_matches('/').to_string()
+    };
+    let at = |p: &str| format!("{root}/{p}");
+    let top = Pos { line: 1, column: 1 };
+    for (path, want) in expected {
+        match tree.files.get(path) {
+            None => out.push(
+                Diagnostic::error(
+                    &codes::MANIFESTS_MISSING_FILE,
+                    &at(path),
+                    top,
+                    "this generated file is missing from the tree",
+                )
+                .with_hint("run `kubectl luneo-obs generate` and commit the result"),
+            ),
+            Some(have) if have != want => {
+                let line = first_diff_line(have, want);
+                out.push(
+                    Diagnostic::error(&codes::MANIFESTS_DRIFT, &at(path), Pos { line, column: 1 }, format!("the file differs from what the definitions produce (first difference at line {line})"))
+                        .with_hint("generated files are never edited by hand: change the definitions and run `kubectl luneo-obs generate`"),
+                );
+                if path.ends_with("prometheus-rules.yaml") {
+                    out.extend(check_rules_file(&at(path), have, l));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    // Credentials written in clear in any file of the tree (hand edits included).
+    for (path, content) in &tree.files {
+        out.extend(scan_secrets(&at(path), content));
+    }
+    for path in tree.files.keys() {
+        let ours = path.starts_with(layout::OVERLAYS_DIR)
+            || path.starts_with(layout::ARGOCD_DIR)
+            || path.starts_with(layout::ALERTMANAGER_DIR)
+            || path == layout::MARKER;
+        if ours && !expected.contains_key(path) {
+            out.push(
+                Diagnostic::error(
+                    &codes::MANIFESTS_UNEXPECTED_FILE,
+                    &at(path),
+                    top,
+                    "this file is in the generated tree but the definitions do not produce it",
+                )
+                .with_hint(
+                    "delete it, or run `kubectl luneo-obs generate` (which replaces the tree)",
+                ),
+            );
+        }
+    }
+    // The overlays as they are on disk: references, sidecar labels, dashboard JSON, sizes, metrics.
+    out.extend(crate::verify::overlays::check(&root, &tree.files, l));
+    out
+}
+
+/// Parse a PrometheusRule found on disk and run the rule checks on it.
+fn check_rules_file(file: &str, text: &str, l: &Loaded) -> Vec<Diagnostic> {
+    let doc = match crate::source::yaml::parse(file, text) {
+        Ok(d) => d,
+        Err(d) => return d,
+    };
+    let pr: rules::PrometheusRule = match serde_json::from_value(doc.value.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            return vec![Diagnostic::error(
+                &codes::MANIFESTS_BAD_PROMETHEUS_RULE,
+                file,
+                doc.pos(""),
+                format!("not a valid PrometheusRule: {e}"),
+            )
+            .with_hint("regenerate the file with `kubectl luneo-obs generate`")]
+        }
+    };
+    #[cfg(feature = "promql")]
+    {
+        let scrape =
+            crate::model::duration::parse(&l.defs.spec.metrics.scrape_interval).unwrap_or(30_000);
+        crate::verify::rules::check_groups(&pr.spec.groups, scrape)
+            .into_iter()
+            .map(|f| {
+                let base = format!("spec.groups[{}].rules[{}]", f.group, f.rule);
+                let p = if f.field.is_empty() {
+                    format!("spec.groups[{}]", f.group)
+                } else {
+                    format!("{base}.{}", f.field)
+                };
+                Diagnostic::new(f.code, f.severity, file, doc.pos(&p), f.message).with_hint(f.hint)
+            })
+            .collect()
+    }
+    #[cfg(not(feature = "promql"))]
+    {
+        let _ = (pr, l);
+        Vec::new()
+    }
+}
