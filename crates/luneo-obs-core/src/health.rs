@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::registry as codes;
 use crate::diag::{self, Diagnostic, Pos};
+use crate::generate::rules;
 use crate::generate::slos::{slo_defs, title, Comparison, SloDef};
 use crate::load::{self, Loaded};
 use crate::model::{fmt_num, AlertSeverity, Unit};
@@ -270,13 +271,13 @@ fn expand_series(
                 .cloned()
                 .unwrap_or_else(|| {
                     let mut x = d.clone();
-                    let ql = &l.defs.spec.metrics.queues.queue_label;
-                    let old = format!("{ql}=~\"");
-                    // The same expression for this queue: its label value as the matcher.
-                    if let Some(start) = x.expr.find(&old).map(|i| i + old.len()) {
-                        if let Some(len) = x.expr[start..].find('"') {
-                            x.expr.replace_range(start..start + len, s);
-                        }
+                    // The same value for this queue: its label value as the matcher.
+                    if let Some(a) = alert {
+                        let ql = &l.defs.spec.metrics.queues.queue_label;
+                        x.expr = rules::alert_expression(&l.defs, a, &d.cluster)
+                            .value
+                            .with_matcher(ql, Some(&rules::regex_literal(s)))
+                            .to_string();
                     }
                     x.id = format!("{}/{}/{name}", d.cluster, d.alert);
                     x.title = alert.map_or_else(|| x.title.clone(), |a| title(a, Some(name)));
@@ -392,7 +393,6 @@ pub fn evaluate_health(req: &HealthRequest) -> HealthResponse {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use crate::generate::rules;
     use crate::generate::slos::*;
     use crate::model::SloKind;
 

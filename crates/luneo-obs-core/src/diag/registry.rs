@@ -587,10 +587,6 @@ checks! {
             what: "an alert's threshold cannot be converted to its metric's unit for the health evaluation",
             why: "the alert's SLO tile cannot be computed",
             fix: "use a threshold unit of the metric's dimension";
-        HEALTH_EXPR_SHAPE = "health/expr-shape", Error,
-            what: "an alert expression cannot be split into a value and a comparison for the health evaluation",
-            why: "the alert's SLO tile cannot be computed: this is a luneo-obs bug",
-            fix: "report it with the definitions";
     }
 }
 

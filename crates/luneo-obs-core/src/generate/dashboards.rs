@@ -30,7 +30,7 @@ use crate::model::{fmt_num, Alert, Cluster, ClusterRole, Definitions, SloKind, U
 /// Dashboard JSON schema version written (Grafana 12.0; later versions migrate it on load).
 pub const SCHEMA_VERSION: u64 = 41;
 /// Quantile of the queue processing latency panel (no alert defines one).
-pub const QUEUE_LATENCY_QUANTILE: f64 = 0.95;
+pub const QUEUE_LATENCY_QUANTILE: f64 = crate::model::DEFAULT_QUANTILE;
 /// Rows of the slowest-routes table.
 pub const TOP_ROUTES: usize = 10;
 /// Window of the "failed jobs" stat (a panel time override; the query reads `$__range`).
@@ -442,7 +442,7 @@ impl Cx<'_> {
             a.slo == SloKind::ApiLatency && a.quantile.is_some()
         })
         .and_then(|a| a.quantile)
-        .unwrap_or(0.95)
+        .unwrap_or(crate::model::DEFAULT_QUANTILE)
     }
 
     fn quantile_name(q: f64) -> String {

@@ -493,7 +493,7 @@ pub fn meaning(l: &Loaded, a: &Alert) -> String {
     match a.slo {
         SloKind::ApiLatency => format!(
             "la latence P{} des requêtes de l'API (histogramme `{}`, toutes routes confondues, taux sur {w}) dépasse {thr} depuis au moins {}.",
-            fmt_num(a.quantile.unwrap_or(0.95) * 100.0),
+            fmt_num(a.quantile_or_default() * 100.0),
             m.http.histogram,
             a.for_
         ),
@@ -531,7 +531,7 @@ pub fn expression_summary(l: &Loaded, a: &Alert) -> String {
     match a.slo {
         SloKind::ApiLatency => format!(
             "P{} de `{}` (rate {w})",
-            fmt_num(a.quantile.unwrap_or(0.95) * 100.0),
+            fmt_num(a.quantile_or_default() * 100.0),
             m.http.histogram
         ),
         SloKind::ApiErrorRatio => {
@@ -583,7 +583,7 @@ fn bucket_note(l: &Loaded, a: &Alert) -> Option<String> {
         fmt_num(v),
         h.unit.as_str(),
         h.histogram,
-        fmt_num(a.quantile.unwrap_or(0.95) * 100.0),
+        fmt_num(a.quantile_or_default() * 100.0),
         fmt_num(v)
     ))
 }

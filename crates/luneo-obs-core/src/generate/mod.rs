@@ -9,6 +9,7 @@
 pub mod alertmanager;
 pub mod dashboards;
 pub mod docs;
+pub mod expr;
 pub mod gitops;
 pub mod layout;
 pub mod manifests;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::generate::expr::{AlertExpr, Comparison, Expr, Matcher};
 use crate::load::Loaded;
 use crate::model::duration;
 use crate::model::{fmt_num, Alert, Cluster, ClusterRole, Definitions, SloKind, Unit};
@@ -37,20 +38,83 @@ pub struct RuleGroup {
     pub rules: Vec<Rule>,
 }
 
-/// Where a generated rule comes from in the definitions (for diagnostics).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub group: usize,
-    pub rule: usize,
-    /// Path in the definitions document (`spec.alerts[2]`, `spec.metrics.http`).
-    pub path: String,
+/// Where a generated rule comes from in the definitions: diagnostics on generated rules
+/// point at this node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A recording rule of the HTTP contract (`spec.metrics.http`).
+    HttpMetrics,
+    /// A recording rule of the queue contract (`spec.metrics.queues`).
+    QueueMetrics,
+    /// The GPU metric recorded from dcgm-exporter (`spec.metrics.gpu.source`).
+    GpuSource,
+    /// A recording rule of the GPU contract (`spec.metrics.gpu`).
+    GpuMetrics,
+    /// The alert `spec.alerts[i]`.
+    Alert(usize),
+    /// The Watchdog (`spec.notifications.watchdog`).
+    Watchdog,
 }
 
+impl Origin {
+    /// The definitions node, e.g. `spec.alerts[2]`.
+    pub fn path(self) -> String {
+        match self {
+            Origin::HttpMetrics => "spec.metrics.http".into(),
+            Origin::QueueMetrics => "spec.metrics.queues".into(),
+            Origin::GpuSource => "spec.metrics.gpu.source".into(),
+            Origin::GpuMetrics => "spec.metrics.gpu".into(),
+            Origin::Alert(i) => format!("spec.alerts[{i}]"),
+            Origin::Watchdog => "spec.notifications.watchdog".into(),
+        }
+    }
+
+    /// The node of a rule field (`expr`, `for`, `labels`, `annotations`): an alert's own
+    /// field when the definitions write it, else the rule's origin.
+    pub fn field_path(self, field: &str, written: impl Fn(&str) -> bool) -> String {
+        let path = self.path();
+        let Origin::Alert(_) = self else { return path };
+        let own = match field {
+            "expr" => format!("{path}.expr"),
+            "for" => return format!("{path}.for"),
+            "labels" => format!("{path}.labels"),
+            "annotations" => format!("{path}.description"),
+            _ => return path,
+        };
+        if written(&own) {
+            own
+        } else {
+            path
+        }
+    }
+}
+
+/// The rule groups of one cluster, each rule with its origin.
 #[derive(Debug, Clone)]
 pub struct ClusterRules {
     pub cluster: String,
     pub groups: Vec<RuleGroup>,
-    pub origins: Vec<Origin>,
+    /// `origins[g][r]` is the origin of `groups[g].rules[r]`.
+    pub origins: Vec<Vec<Origin>>,
+}
+
+impl ClusterRules {
+    fn push(&mut self, name: String, rules: Vec<(Rule, Origin)>) {
+        let (rules, origins): (Vec<Rule>, Vec<Origin>) = rules.into_iter().unzip();
+        self.groups.push(RuleGroup {
+            name,
+            interval: None,
+            rules,
+        });
+        self.origins.push(origins);
+    }
+
+    /// The origin of rule `rule` of group `group` (of its group's first rule for a
+    /// finding on the group itself).
+    pub fn origin(&self, group: usize, rule: usize) -> Option<Origin> {
+        let g = self.origins.get(group)?;
+        g.get(rule).or_else(|| g.first()).copied()
+    }
 }
 
 /// Names of the recording rules, shared by alerts, dashboards and the health panel.
@@ -113,51 +177,65 @@ impl<'a> Sel<'a> {
         Sel { defs, cluster }
     }
 
-    fn inner(s: &Option<String>) -> Vec<String> {
-        match s {
-            Some(s) => {
-                let t = s
-                    .trim()
-                    .trim_start_matches('{')
-                    .trim_end_matches('}')
-                    .trim();
-                if t.is_empty() {
-                    vec![]
-                } else {
-                    vec![t.to_string()]
-                }
+    /// The matchers of `{contract selector, cluster="x", extra...}`.
+    fn matchers(&self, contract: &Option<String>, extra: Vec<Matcher>) -> Vec<Matcher> {
+        let mut out = Vec::new();
+        if let Some(s) = contract {
+            let t = s
+                .trim()
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+                .trim();
+            if !t.is_empty() {
+                out.push(Matcher::Raw(t.to_string()));
             }
-            None => vec![],
         }
+        if let Some(cl) = &self.defs.spec.metrics.cluster_label {
+            out.push(Matcher::Eq(cl.clone(), self.cluster.to_string()));
+        }
+        out.extend(extra);
+        out
     }
 
     /// `metric{contract selector, cluster="x", extra...}`
-    pub fn select(&self, metric: &str, contract: &Option<String>, extra: &[String]) -> String {
-        let mut parts = Self::inner(contract);
-        if let Some(cl) = &self.defs.spec.metrics.cluster_label {
-            parts.push(format!("{cl}=\"{}\"", self.cluster));
-        }
-        parts.extend(extra.iter().cloned());
-        if parts.is_empty() {
-            metric.to_string()
-        } else {
-            format!("{metric}{{{}}}", parts.join(", "))
-        }
+    pub fn expr(&self, metric: &str, contract: &Option<String>, extra: Vec<Matcher>) -> Expr {
+        Expr::selector(metric, self.matchers(contract, extra))
     }
 
     /// Only the cluster matcher (for recorded series).
+    pub fn rec(&self, metric: &str, extra: Vec<Matcher>) -> Expr {
+        self.expr(metric, &None, extra)
+    }
+
+    /// The grouping labels: the cluster label whenever it exists, then `labels`.
+    pub fn by_labels(&self, labels: &[&str]) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        if let Some(cl) = &self.defs.spec.metrics.cluster_label {
+            all.push(cl.clone());
+        }
+        all.extend(labels.iter().map(|l| l.to_string()));
+        all
+    }
+
+    /// `op by (cluster, labels...) (expr)`
+    pub fn agg(&self, op: &'static str, labels: &[&str], expr: Expr) -> Expr {
+        Expr::aggregate(op, Some(self.by_labels(labels)), expr)
+    }
+
+    /// [`Sel::expr`] as text, extra matchers written as PromQL (for dashboard queries).
+    pub fn select(&self, metric: &str, contract: &Option<String>, extra: &[String]) -> String {
+        let extra = extra.iter().map(|m| Matcher::Raw(m.clone())).collect();
+        self.expr(metric, contract, extra).to_string()
+    }
+
+    /// [`Sel::rec`] as text.
     pub fn recorded(&self, metric: &str, extra: &[String]) -> String {
         self.select(metric, &None, extra)
     }
 
     /// `by (cluster, labels...)`: the cluster label is kept whenever it exists.
     pub fn by(&self, labels: &[&str]) -> String {
-        let mut all: Vec<&str> = Vec::new();
-        if let Some(cl) = &self.defs.spec.metrics.cluster_label {
-            all.push(cl);
-        }
-        all.extend(labels.iter().copied());
-        format!("by ({})", all.join(", "))
+        format!("by ({})", self.by_labels(labels).join(", "))
     }
 }
 
@@ -252,92 +330,137 @@ pub fn regex_literal(v: &str) -> String {
 }
 
 /// `route=~"a|b"` for a route-scoped alert, sorted and deduplicated.
-fn route_matcher(defs: &Definitions, routes: &[String]) -> String {
+fn route_matcher(defs: &Definitions, routes: &[String]) -> Matcher {
     let mut v: Vec<String> = routes.iter().map(|r| regex_literal(r)).collect();
     v.sort();
     v.dedup();
-    format!(
-        "{}=~\"{}\"",
-        defs.spec.metrics.http.route_label,
-        v.join("|")
+    Matcher::Re(defs.spec.metrics.http.route_label.clone(), v.join("|"))
+}
+
+/// The value an alert watches on one cluster (`cluster` is a name, or `$cluster` in a
+/// dashboard), and the condition that fires it.
+pub fn alert_expression(defs: &Definitions, a: &Alert, cluster: &str) -> AlertExpr {
+    let s = Sel::new(defs, cluster);
+    let above = threshold_in_metric_unit(defs, a).map(|t| (Comparison::Above, t));
+    let value = match a.slo {
+        SloKind::ApiLatency => latency_value(defs, &s, a),
+        SloKind::ApiErrorRatio => error_ratio_value(defs, &s, a),
+        SloKind::GpuUtilisation => s.rec(&record_names(defs).gpu_avg, vec![]),
+        SloKind::QueueBacklogGrowth => backlog_growth_value(defs, &s, a),
+        SloKind::ApiNoTraffic => {
+            return AlertExpr {
+                value: no_traffic_value(defs, &s, a),
+                condition: Some((Comparison::Equal, 0.0)),
+            }
+        }
+        SloKind::Custom => {
+            let e = Expr::Raw(a.expr.clone().unwrap_or_default());
+            return match &a.threshold {
+                Some(t) => AlertExpr {
+                    value: e.paren(),
+                    condition: Some((Comparison::Above, t.value)),
+                },
+                None => AlertExpr {
+                    value: e,
+                    condition: None,
+                },
+            };
+        }
+    };
+    AlertExpr {
+        value,
+        condition: above,
+    }
+}
+
+/// The alert expression for one cluster, as the rule writes it.
+pub fn alert_expr(defs: &Definitions, a: &Alert, cluster: &str) -> String {
+    alert_expression(defs, a, cluster).to_string()
+}
+
+/// P(q) latency: the recorded quantile, or per route from the recorded bucket rates.
+fn latency_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
+    let q = a.quantile_or_default();
+    let Some(routes) = &a.routes else {
+        return s.rec(&quantile_record(defs, q), vec![]);
+    };
+    let r = record_names(defs);
+    let route = defs.spec.metrics.http.route_label.as_str();
+    let buckets = s.rec(&r.route_le_bucket_rate, vec![route_matcher(defs, routes)]);
+    Expr::call(
+        "histogram_quantile",
+        vec![Expr::Number(q), s.agg("sum", &[route, "le"], buckets)],
     )
 }
 
-/// The alert expression for one cluster.
-pub fn alert_expr(defs: &Definitions, a: &Alert, cluster: &str) -> String {
-    let s = Sel::new(defs, cluster);
+/// `(sum(5xx) or sum(all) * 0) / sum(all)`: 0 rather than no data when nothing failed.
+fn ratio_5xx(s: &Sel<'_>, labels: &[&str], errors: Expr, all: Expr) -> Expr {
+    s.agg("sum", labels, errors)
+        .binary(
+            "or",
+            s.agg("sum", labels, all.clone())
+                .binary("*", Expr::Number(0.0)),
+        )
+        .paren()
+        .binary("/", s.agg("sum", labels, all))
+}
+
+/// The 5xx ratio: recorded for the whole API, per route from the recorded rates.
+fn error_ratio_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
     let r = record_names(defs);
-    let m = &defs.spec.metrics;
-    let thr = threshold_in_metric_unit(defs, a)
-        .map(fmt_num)
-        .unwrap_or_default();
-    match a.slo {
-        SloKind::ApiLatency => match &a.routes {
-            None => format!(
-                "{} > {thr}",
-                s.recorded(&quantile_record(defs, a.quantile.unwrap_or(0.95)), &[])
-            ),
-            Some(routes) => format!(
-                "histogram_quantile({}, sum {} ({})) > {thr}",
-                fmt_num(a.quantile.unwrap_or(0.95)),
-                s.by(&[&m.http.route_label, "le"]),
-                s.recorded(&r.route_le_bucket_rate, &[route_matcher(defs, routes)])
-            ),
-        },
-        SloKind::ApiErrorRatio => match &a.routes {
-            None => format!("{} > {thr}", s.recorded(&r.error_ratio, &[])),
-            Some(routes) => {
-                let rm = [route_matcher(defs, routes)];
-                format!(
-                    "(sum {by} ({e}) or sum {by} ({q}) * 0) / sum {by} ({q}) > {thr}",
-                    by = s.by(&[&m.http.route_label]),
-                    e = s.recorded(&r.route_5xx_rate, &rm),
-                    q = s.recorded(&r.route_requests_rate, &rm)
-                )
-            }
-        },
-        SloKind::GpuUtilisation => format!("{} > {thr}", s.recorded(&r.gpu_avg, &[])),
-        SloKind::QueueBacklogGrowth => {
-            let w = a.window.clone().unwrap_or_else(|| "5m".into());
-            let re = queue_regex(defs, a.queues.as_deref().unwrap_or(&[]));
-            let q = &m.queues;
-            let matchers = vec![
-                format!("{}=\"{}\"", q.state_label, q.waiting_state),
-                format!("{}=~\"{re}\"", q.queue_label),
-            ];
-            if w == rate_window(defs) {
-                format!("{} * 60 > {thr}", s.recorded(&r.waiting_deriv, &matchers))
-            } else {
-                format!(
-                    "max {} (deriv({}[{w}])) * 60 > {thr}",
-                    s.by(&[&q.queue_label, &q.state_label]),
-                    s.select(&q.job_count, &None, &matchers)
-                )
-            }
-        }
-        SloKind::ApiNoTraffic => {
-            let scrape = duration::parse(&m.scrape_interval).unwrap_or(30_000);
-            let w = a
-                .window
-                .clone()
-                .unwrap_or_else(|| duration::format(4 * scrape));
-            let sel = s.select(
-                &format!("{}_count", m.http.histogram),
-                &m.http.selector,
-                &[],
-            );
-            // One alert identity for both cases: `or vector(0)` turns a missing series into 0,
-            // and both branches carry no labels, so `for` is not reset when it switches.
-            format!("(sum(rate({sel}[{w}])) or vector(0)) == 0")
-        }
-        SloKind::Custom => {
-            let e = a.expr.clone().unwrap_or_default();
-            match &a.threshold {
-                Some(t) => format!("({e}) > {}", fmt_num(t.value)),
-                None => e,
-            }
-        }
+    let Some(routes) = &a.routes else {
+        return s.rec(&r.error_ratio, vec![]);
+    };
+    let route = defs.spec.metrics.http.route_label.as_str();
+    let rm = vec![route_matcher(defs, routes)];
+    ratio_5xx(
+        s,
+        &[route],
+        s.rec(&r.route_5xx_rate, rm.clone()),
+        s.rec(&r.route_requests_rate, rm),
+    )
+}
+
+/// Growth of the waiting backlog in jobs/min, per queue.
+fn backlog_growth_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
+    let w = a.window.clone().unwrap_or_else(|| "5m".into());
+    let q = &defs.spec.metrics.queues;
+    let matchers = vec![
+        Matcher::Eq(q.state_label.clone(), q.waiting_state.clone()),
+        Matcher::Re(
+            q.queue_label.clone(),
+            queue_regex(defs, a.queues.as_deref().unwrap_or(&[])),
+        ),
+    ];
+    let per_minute = Expr::Number(60.0);
+    if w == rate_window(defs) {
+        return s
+            .rec(&record_names(defs).waiting_deriv, matchers)
+            .binary("*", per_minute);
     }
+    let deriv = Expr::call("deriv", vec![s.rec(&q.job_count, matchers).range(&w)]);
+    s.agg("max", &[&q.queue_label, &q.state_label], deriv)
+        .binary("*", per_minute)
+}
+
+/// Requests per second over the window, 0 when the series is missing altogether.
+fn no_traffic_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
+    let m = &defs.spec.metrics;
+    let scrape = duration::parse(&m.scrape_interval).unwrap_or(30_000);
+    let w = a
+        .window
+        .clone()
+        .unwrap_or_else(|| duration::format(4 * scrape));
+    let count = s.expr(
+        &format!("{}_count", m.http.histogram),
+        &m.http.selector,
+        vec![],
+    );
+    // One alert identity for both cases: `or vector(0)` turns a missing series into 0,
+    // and both branches carry no labels, so `for` is not reset when it switches.
+    Expr::aggregate("sum", None, Expr::call("rate", vec![count.range(&w)]))
+        .binary("or", Expr::call("vector", vec![Expr::Number(0.0)]))
+        .paren()
 }
 
 fn description(defs: &Definitions, a: &Alert, cluster: &str) -> String {
@@ -345,7 +468,7 @@ fn description(defs: &Definitions, a: &Alert, cluster: &str) -> String {
     let m = &defs.spec.metrics;
     match a.slo {
         SloKind::ApiLatency => {
-            let q = fmt_num(a.quantile.unwrap_or(0.95) * 100.0);
+            let q = fmt_num(a.quantile_or_default() * 100.0);
             let value = if m.http.unit == Unit::Seconds { "{{ $value | humanizeDuration }}".to_string() } else { "{{ $value | printf \"%.0f\" }} ms".to_string() };
             let on = if a.routes.is_some() { format!(" route {{{{ $labels.{} }}}}", m.http.route_label) } else { String::new() };
             format!("P{q} latency of the API{on} on cluster {cluster} is {value}, above the {thr} objective for {}.", a.for_)
@@ -367,59 +490,49 @@ fn description(defs: &Definitions, a: &Alert, cluster: &str) -> String {
     }
 }
 
-/// Build all rule groups of one cluster.
-pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
-    let defs = &l.defs;
-    let m = &defs.spec.metrics;
-    let s = Sel::new(defs, &cluster.name);
+/// A recording rule.
+fn record(name: &str, expr: Expr) -> Rule {
+    Rule {
+        record: Some(name.to_string()),
+        expr: expr.to_string(),
+        ..Default::default()
+    }
+}
+
+/// Rate of a contract series summed `by (cluster, labels...)`.
+fn sum_rate(s: &Sel<'_>, labels: &[&str], series: Expr, w: &str) -> Expr {
+    s.agg("sum", labels, Expr::call("rate", vec![series.range(w)]))
+}
+
+/// The API's recording rules: bucket, request and 5xx rates per route, the 5xx ratio and
+/// one quantile per quantile the latency alerts use.
+fn api_records(defs: &Definitions, s: &Sel<'_>) -> Vec<(Rule, Origin)> {
+    let h = &defs.spec.metrics.http;
     let r = record_names(defs);
     let w = rate_window(defs);
-    let mut groups: Vec<RuleGroup> = Vec::new();
-    let mut origins = Vec::new();
-    let rec = |name: &str, expr: String| Rule {
-        record: Some(name.to_string()),
-        expr,
-        ..Default::default()
-    };
-
-    // API recording rules.
-    let h = &m.http;
-    let mut api = vec![
-        rec(
+    let (route, count) = (h.route_label.as_str(), format!("{}_count", h.histogram));
+    let bucket = s.expr(&format!("{}_bucket", h.histogram), &h.selector, vec![]);
+    let five_xx = Matcher::Re(h.status_label.clone(), "5..".into());
+    let mut out = vec![
+        record(
             &r.route_le_bucket_rate,
-            format!(
-                "sum {} (rate({}[{w}]))",
-                s.by(&[&h.route_label, "le"]),
-                s.select(&format!("{}_bucket", h.histogram), &h.selector, &[])
-            ),
+            sum_rate(s, &[route, "le"], bucket, &w),
         ),
-        rec(
+        record(
             &r.route_requests_rate,
-            format!(
-                "sum {} (rate({}[{w}]))",
-                s.by(&[&h.route_label]),
-                s.select(&format!("{}_count", h.histogram), &h.selector, &[])
-            ),
+            sum_rate(s, &[route], s.expr(&count, &h.selector, vec![]), &w),
         ),
-        rec(
+        record(
             &r.route_5xx_rate,
-            format!(
-                "sum {} (rate({}[{w}]))",
-                s.by(&[&h.route_label]),
-                s.select(
-                    &format!("{}_count", h.histogram),
-                    &h.selector,
-                    &[format!("{}=~\"5..\"", h.status_label)]
-                )
-            ),
+            sum_rate(s, &[route], s.expr(&count, &h.selector, vec![five_xx]), &w),
         ),
-        rec(
+        record(
             &r.error_ratio,
-            format!(
-                "(sum {by} ({e}) or sum {by} ({q}) * 0) / sum {by} ({q})",
-                by = s.by(&[]),
-                e = s.recorded(&r.route_5xx_rate, &[]),
-                q = s.recorded(&r.route_requests_rate, &[])
+            ratio_5xx(
+                s,
+                &[],
+                s.rec(&r.route_5xx_rate, vec![]),
+                s.rec(&r.route_requests_rate, vec![]),
             ),
         ),
     ];
@@ -431,147 +544,117 @@ pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
         .filter_map(|a| a.quantile)
         .collect();
     if quantiles.is_empty() {
-        quantiles.push(0.95);
+        quantiles.push(crate::model::DEFAULT_QUANTILE);
     }
     quantiles.sort_by(f64::total_cmp);
     quantiles.dedup();
     for q in quantiles {
-        api.push(rec(
+        let buckets = s.agg("sum", &["le"], s.rec(&r.route_le_bucket_rate, vec![]));
+        out.push(record(
             &quantile_record(defs, q),
-            format!(
-                "histogram_quantile({}, sum {} ({}))",
-                fmt_num(q),
-                s.by(&["le"]),
-                s.recorded(&r.route_le_bucket_rate, &[])
-            ),
+            Expr::call("histogram_quantile", vec![Expr::Number(q), buckets]),
         ));
     }
-    let api_len = api.len();
-    groups.push(RuleGroup {
-        name: format!("luneo-obs.{}.api.rules", cluster.name),
-        interval: None,
-        rules: api,
-    });
-    for i in 0..api_len {
-        origins.push(Origin {
-            group: 0,
-            rule: i,
-            path: "spec.metrics.http".into(),
-        });
-    }
+    out.into_iter().map(|r| (r, Origin::HttpMetrics)).collect()
+}
 
-    // Queue recording rules.
-    let q = &m.queues;
-    let waiting = vec![format!("{}=\"{}\"", q.state_label, q.waiting_state)];
-    groups.push(RuleGroup {
-        name: format!("luneo-obs.{}.queues.rules", cluster.name),
-        interval: None,
-        rules: vec![rec(
-            &r.waiting_deriv,
-            // BullMQ exports queue-level gauges from every replica: take the max, never the sum.
-            format!(
-                "max {} (deriv({}[{w}]))",
-                s.by(&[&q.queue_label, &q.state_label]),
-                s.select(&q.job_count, &None, &waiting)
-            ),
-        )],
-    });
-    origins.push(Origin {
-        group: 1,
-        rule: 0,
-        path: "spec.metrics.queues".into(),
-    });
-
-    // GPU recording rules.
-    let g = &m.gpu;
-    let mut gpu = Vec::new();
-    if let Some(src) = &g.source {
-        gpu.push(rec(
-            &g.metric,
-            s.select(&src.dcgm_exporter.metric, &None, &[]),
-        ));
-        origins.push(Origin {
-            group: 2,
-            rule: 0,
-            path: "spec.metrics.gpu.source".into(),
-        });
-    }
-    gpu.push(rec(
-        &r.gpu_avg,
-        format!(
-            "avg {} ({})",
-            s.by(&[]),
-            s.select(&g.metric, &g.selector, &[])
+/// The waiting backlog's slope per queue. BullMQ exports queue-level gauges from every
+/// replica: take the max, never the sum.
+fn queue_records(defs: &Definitions, s: &Sel<'_>) -> Vec<(Rule, Origin)> {
+    let q = &defs.spec.metrics.queues;
+    let waiting = vec![Matcher::Eq(q.state_label.clone(), q.waiting_state.clone())];
+    let deriv = Expr::call(
+        "deriv",
+        vec![s.rec(&q.job_count, waiting).range(&rate_window(defs))],
+    );
+    vec![(
+        record(
+            &record_names(defs).waiting_deriv,
+            s.agg("max", &[&q.queue_label, &q.state_label], deriv),
         ),
-    ));
-    origins.push(Origin {
-        group: 2,
-        rule: gpu.len() - 1,
-        path: "spec.metrics.gpu".into(),
-    });
-    groups.push(RuleGroup {
-        name: format!("luneo-obs.{}.gpu.rules", cluster.name),
-        interval: None,
-        rules: gpu,
-    });
+        Origin::QueueMetrics,
+    )]
+}
 
-    // Alerts deployed to this cluster.
-    let mut alerts = Vec::new();
-    for (i, a) in defs.spec.alerts.iter().enumerate() {
-        if !a.clusters.iter().any(|c| c == &cluster.name) {
-            continue;
-        }
-        let mut labels = a.labels.clone();
-        labels.insert("severity".to_string(), a.severity.as_str().to_string());
-        labels.insert("cluster".to_string(), cluster.name.clone());
-        let mut ann = BTreeMap::new();
-        ann.insert("summary".to_string(), a.summary.trim().to_string());
-        let desc = a
-            .description
-            .clone()
-            .unwrap_or_else(|| description(defs, a, &cluster.name));
-        ann.insert("description".to_string(), desc);
-        ann.insert("runbook_url".to_string(), runbook_url(defs, &a.name));
-        ann.insert(
-            "dashboard_url".to_string(),
-            format!(
-                "{}/d/{}?var-cluster={}",
-                defs.spec.links.grafana_url,
-                dashboard_uid_for(defs, a, cluster),
-                cluster.name
-            ),
-        );
-        origins.push(Origin {
-            group: 3,
-            rule: alerts.len(),
-            path: format!("spec.alerts[{i}]"),
-        });
-        alerts.push(Rule {
-            alert: Some(a.name.clone()),
-            expr: alert_expr(defs, a, &cluster.name),
-            for_: Some(a.for_.clone()),
-            labels,
-            annotations: ann,
-            ..Default::default()
-        });
+/// The GPU metric (recorded from dcgm-exporter when it has a source) and its average.
+fn gpu_records(defs: &Definitions, s: &Sel<'_>) -> Vec<(Rule, Origin)> {
+    let g = &defs.spec.metrics.gpu;
+    let mut out = Vec::new();
+    if let Some(src) = &g.source {
+        out.push((
+            record(&g.metric, s.rec(&src.dcgm_exporter.metric, vec![])),
+            Origin::GpuSource,
+        ));
     }
-    groups.push(RuleGroup {
-        name: format!("luneo-obs.{}.alerts", cluster.name),
-        interval: None,
-        rules: alerts,
-    });
-    // The always-firing Watchdog (dead-man's switch), its own small group.
-    origins.push(Origin {
-        group: groups.len(),
-        rule: 0,
-        path: "spec.notifications.watchdog".into(),
-    });
-    groups.push(watchdog_group(defs, cluster));
-    ClusterRules {
+    let avg = s.agg("avg", &[], s.expr(&g.metric, &g.selector, vec![]));
+    out.push((record(&record_names(defs).gpu_avg, avg), Origin::GpuMetrics));
+    out
+}
+
+/// The alerting rule of `a` on `cluster`.
+fn alert_rule(defs: &Definitions, a: &Alert, cluster: &Cluster) -> Rule {
+    let mut labels = a.labels.clone();
+    labels.insert("severity".to_string(), a.severity.as_str().to_string());
+    labels.insert("cluster".to_string(), cluster.name.clone());
+    let mut ann = BTreeMap::new();
+    ann.insert("summary".to_string(), a.summary.trim().to_string());
+    let desc = a
+        .description
+        .clone()
+        .unwrap_or_else(|| description(defs, a, &cluster.name));
+    ann.insert("description".to_string(), desc);
+    ann.insert("runbook_url".to_string(), runbook_url(defs, &a.name));
+    ann.insert(
+        "dashboard_url".to_string(),
+        format!(
+            "{}/d/{}?var-cluster={}",
+            defs.spec.links.grafana_url,
+            dashboard_uid_for(defs, a, cluster),
+            cluster.name
+        ),
+    );
+    Rule {
+        alert: Some(a.name.clone()),
+        expr: alert_expr(defs, a, &cluster.name),
+        for_: Some(a.for_.clone()),
+        labels,
+        annotations: ann,
+        ..Default::default()
+    }
+}
+
+/// Build all rule groups of one cluster.
+pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
+    let defs = &l.defs;
+    let s = Sel::new(defs, &cluster.name);
+    let name = |part: &str| format!("luneo-obs.{}.{part}", cluster.name);
+    let mut out = ClusterRules {
         cluster: cluster.name.clone(),
-        groups,
-        origins,
-    }
+        groups: Vec::new(),
+        origins: Vec::new(),
+    };
+    out.push(name("api.rules"), api_records(defs, &s));
+    out.push(name("queues.rules"), queue_records(defs, &s));
+    out.push(name("gpu.rules"), gpu_records(defs, &s));
+    let alerts = defs
+        .spec
+        .alerts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.clusters.iter().any(|c| c == &cluster.name))
+        .map(|(i, a)| (alert_rule(defs, a, cluster), Origin::Alert(i)))
+        .collect();
+    out.push(name("alerts"), alerts);
+    // The always-firing Watchdog (dead-man's switch), its own small group.
+    let wd = watchdog_group(defs, cluster);
+    out.push(
+        wd.name,
+        wd.rules
+            .into_iter()
+            .map(|r| (r, Origin::Watchdog))
+            .collect(),
+    );
+    out
 }
 
 /// The Watchdog group of a cluster: an always-firing alert with severity `none`, routed to

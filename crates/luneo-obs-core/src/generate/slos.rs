@@ -13,30 +13,7 @@ use crate::generate::rules;
 use crate::load::Loaded;
 use crate::model::{fmt_num, Alert, Definitions, SloKind, Unit};
 
-/// How the alert compares its value with the threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Comparison {
-    #[serde(rename = ">")]
-    Above,
-    #[serde(rename = "==")]
-    Equal,
-}
-
-impl Comparison {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Comparison::Above => ">",
-            Comparison::Equal => "==",
-        }
-    }
-
-    pub fn breached(self, value: f64, threshold: f64) -> bool {
-        match self {
-            Comparison::Above => value > threshold,
-            Comparison::Equal => value == threshold,
-        }
-    }
-}
+pub use crate::generate::expr::Comparison;
 
 /// One SLO of a cluster: what the panel queries and how it judges the result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,7 +73,7 @@ pub fn title(a: &Alert, queue: Option<&str>) -> String {
     match a.slo {
         SloKind::ApiLatency => format!(
             "API latency P{}",
-            fmt_num((a.quantile.unwrap_or(0.95) * 1000.0).round() / 10.0)
+            fmt_num((a.quantile_or_default() * 1000.0).round() / 10.0)
         ),
         SloKind::ApiErrorRatio => "API 5xx ratio".into(),
         SloKind::ApiNoTraffic => "API traffic".into(),
@@ -108,39 +85,17 @@ pub fn title(a: &Alert, queue: Option<&str>) -> String {
     }
 }
 
-/// Split an alert expression into its value expression, given the comparison suffix.
-fn strip_comparison(full: &str, cmp: Comparison, thr: f64) -> Option<String> {
-    let suffix = format!(" {} {}", cmp.as_str(), fmt_num(thr));
-    full.strip_suffix(&suffix).map(str::to_string)
-}
-
 /// Why an alert yields no SLO (a diagnostic code and message).
 type SloError = (&'static Check, String);
 
 /// The SLOs of one alert on one cluster (one per queue for queue alerts). `cluster` is
 /// also what the queries select (a name, or `$cluster` for a dashboard variable).
 fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef>, SloError> {
-    let (cmp, thr_metric, thr_display, display_unit) = match (&a.threshold, a.slo) {
-        (None, SloKind::ApiNoTraffic) => (Comparison::Equal, 0.0, 0.0, Unit::RequestsPerSecond),
-        (Some(t), _) => match rules::threshold_in_metric_unit(defs, a) {
-            Some(v) => (Comparison::Above, v, t.value, t.unit),
-            None => {
-                return Err((
-                    &codes::HEALTH_THRESHOLD_UNIT,
-                    format!(
-                        "the threshold of `{}` cannot be converted to the metric's unit",
-                        a.name
-                    ),
-                ))
-            }
-        },
+    let (thr_display, display_unit) = match (&a.threshold, a.slo) {
+        (Some(t), _) => (t.value, t.unit),
+        (None, SloKind::ApiNoTraffic) => (0.0, Unit::RequestsPerSecond),
         // A custom alert without threshold fires whenever its expression returns a sample.
-        (None, _) => (
-            Comparison::Above,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-            Unit::None,
-        ),
+        (None, _) => (f64::NEG_INFINITY, Unit::None),
     };
     let queues: Vec<Option<String>> = match (a.slo, &a.queues) {
         (SloKind::QueueBacklogGrowth, Some(qs)) => qs.iter().map(|q| Some(q.clone())).collect(),
@@ -152,21 +107,21 @@ fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef
         if let Some(q) = &q {
             one.queues = Some(vec![q.clone()]);
         }
-        let full = rules::alert_expr(defs, &one, cluster);
-        let expr = if thr_metric.is_finite() {
-            strip_comparison(&full, cmp, thr_metric)
-        } else {
-            Some(full.clone())
+        let alert = rules::alert_expression(defs, &one, cluster);
+        let (cmp, thr_metric) = match (alert.condition, &a.threshold) {
+            (Some(c), _) => c,
+            (None, None) => (Comparison::Above, f64::NEG_INFINITY),
+            (None, Some(_)) => {
+                return Err((
+                    &codes::HEALTH_THRESHOLD_UNIT,
+                    format!(
+                        "the threshold of `{}` cannot be converted to the metric's unit",
+                        a.name
+                    ),
+                ))
+            }
         };
-        let Some(expr) = expr else {
-            return Err((
-                &codes::HEALTH_EXPR_SHAPE,
-                format!(
-                    "cannot split the expression of `{}` into value and comparison: {full}",
-                    a.name
-                ),
-            ));
-        };
+        let expr = alert.value.to_string();
         let suffix = q.as_ref().map(|q| format!("/{q}")).unwrap_or_default();
         out.push(SloDef {
             id: format!("{cluster}/{}{suffix}", a.name),
@@ -314,20 +269,13 @@ fn panel_query(defs: &Definitions, a: &Alert, sel: &str) -> Option<(String, Stri
             first.ref_id.clone(),
         ));
     }
-    let full = rules::alert_expr(defs, a, sel);
-    let mut expr = strip_comparison(&full, first.comparison, first.threshold_in_metric_unit)?;
     let ql = &defs.spec.metrics.queues.queue_label;
+    let mut value = rules::alert_expression(defs, a, sel).value;
     if defs.spec.queues.len() > PANEL_QUEUE_LIMIT && watches_every_queue(defs, a) {
-        // The queue matcher of the alert, as `rules::alert_expr` writes it.
-        let m = full
-            .split(&format!("{ql}=~\""))
-            .nth(1)
-            .and_then(|r| r.split('"').next())
-            .map(|r| format!(", {ql}=~\"{r}\""));
-        if let Some(m) = m {
-            expr = expr.replacen(&m, "", 1);
-        }
+        // No queue list in the dashboard: the query selects every queue.
+        value = value.with_matcher(ql, None);
     }
+    let expr = value.to_string();
     Some((a.name.clone(), expr, format!("{}/{{{{{ql}}}}}", a.name)))
 }
 

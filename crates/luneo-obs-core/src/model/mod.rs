@@ -18,6 +18,8 @@ pub const KIND: &str = "ObservabilityDefinitions";
 pub const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 /// The generated Alertmanager receiver with no integration: what it receives is dropped.
 pub const NULL_RECEIVER: &str = "null";
+/// The quantile of a latency alert that names none, and of the queue latency panel.
+pub const DEFAULT_QUANTILE: f64 = 0.95;
 
 macro_rules! model {
     ($($item:item)*) => {
@@ -580,5 +582,12 @@ impl Default for Dashboards {
             queues: DashboardSettings::default_primary(),
             standby: DashboardSettings::default_standby(),
         }
+    }
+}
+
+impl Alert {
+    /// The alert's quantile, [`DEFAULT_QUANTILE`] when it names none.
+    pub fn quantile_or_default(&self) -> f64 {
+        self.quantile.unwrap_or(DEFAULT_QUANTILE)
     }
 }

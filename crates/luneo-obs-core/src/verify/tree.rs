@@ -30,27 +30,9 @@ pub fn rule_findings(l: &Loaded, outs: &[ClusterOutput]) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::new();
     for o in outs {
         for f in crate::verify::rules::check_groups(&o.rules.groups, scrape) {
-            let path = o
-                .rules
-                .origins
-                .iter()
-                .find(|x| x.group == f.group && x.rule == f.rule)
-                .map(|x| x.path.clone())
-                .unwrap_or_else(|| "spec".into());
-            let field_path = match (f.field, path.starts_with("spec.alerts[")) {
-                ("expr", true) if l.doc.index.contains_key(&format!("{path}.expr")) => {
-                    format!("{path}.expr")
-                }
-                ("for", true) => format!("{path}.for"),
-                ("labels", true) if l.doc.index.contains_key(&format!("{path}.labels")) => {
-                    format!("{path}.labels")
-                }
-                ("annotations", true)
-                    if l.doc.index.contains_key(&format!("{path}.description")) =>
-                {
-                    format!("{path}.description")
-                }
-                _ => path,
+            let field_path = match o.rules.origin(f.group, f.rule) {
+                Some(origin) => origin.field_path(f.field, |p| l.doc.index.contains_key(p)),
+                None => "spec".into(),
             };
             let d = Diagnostic::new(
                 f.code,
