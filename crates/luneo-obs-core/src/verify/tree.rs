@@ -58,6 +58,31 @@ pub fn rule_findings(_: &Loaded, _: &[ClusterOutput]) -> Vec<Diagnostic> {
     Vec::new()
 }
 
+/// Lines of diff shown per file; the rest is counted, not printed.
+pub const DIFF_LINES: usize = 200;
+
+/// A unified diff (3 lines of context) from the file on disk to the generated one, at
+/// most [`DIFF_LINES`] lines.
+pub fn unified_diff(file: &str, have: &str, want: &str) -> String {
+    let diff = similar::TextDiff::from_lines(have, want);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{file} (on disk)"), &format!("{file} (generated)"))
+        .to_string();
+    let total = text.lines().count();
+    if total <= DIFF_LINES {
+        return text;
+    }
+    let mut out: String = text
+        .lines()
+        .take(DIFF_LINES)
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    out.push_str(&format!("... {} more lines of diff\n", total - DIFF_LINES));
+    out
+}
+
 /// First line (1-based) where two texts differ.
 fn first_diff_line(a: &str, b: &str) -> usize {
     let mut n = 1;
@@ -96,8 +121,9 @@ pub fn check_tree(
             ),
             Some(have) if have != want => {
                 let line = first_diff_line(have, want);
+                let diff = unified_diff(&at(path), have, want);
                 out.push(
-                    Diagnostic::error(&codes::MANIFESTS_DRIFT, &at(path), Pos { line, column: 1 }, format!("the file differs from what the definitions produce (first difference at line {line})"))
+                    Diagnostic::error(&codes::MANIFESTS_DRIFT, &at(path), Pos { line, column: 1 }, format!("the file differs from what the definitions produce (first difference at line {line}):\n{diff}"))
                         .with_hint("generated files are never edited by hand: change the definitions and run `kubectl luneo-obs generate`"),
                 );
                 if path.ends_with("prometheus-rules.yaml") {
@@ -174,5 +200,64 @@ fn check_rules_file(file: &str, text: &str, l: &Loaded) -> Vec<Diagnostic> {
     {
         let _ = (pr, l);
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::ops::api::{generate, validate, GenerateRequest, ValidateRequest};
+
+    #[test]
+    fn drift_is_reported_with_a_unified_diff_of_the_file() {
+        let files = generate(&GenerateRequest::default()).files;
+        let path = "alertmanager/alertmanager.yaml";
+        let mut tree = files.clone();
+        let edited = files[path].replacen("group_wait: 30s", "group_wait: 1s", 1);
+        assert_ne!(edited, files[path], "the edit applies");
+        tree.insert(path.to_string(), edited);
+        let r = validate(&ValidateRequest {
+            definitions: None,
+            manifests: Some(ManifestTree {
+                root: "manifests".into(),
+                files: tree,
+            }),
+        });
+        let d = r
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "manifests/drift")
+            .unwrap_or_else(|| panic!("{:?}", r.diagnostics));
+        let m = &d.message;
+        assert!(
+            m.contains("--- manifests/alertmanager/alertmanager.yaml (on disk)"),
+            "{m}"
+        );
+        assert!(
+            m.contains("+++ manifests/alertmanager/alertmanager.yaml (generated)"),
+            "{m}"
+        );
+        assert!(
+            m.contains("\n-  group_wait: 1s\n") || m.contains("\n-    group_wait: 1s\n"),
+            "{m}"
+        );
+        assert!(m.contains("group_wait: 30s\n"), "{m}");
+        assert!(m.contains("\n@@ -"), "hunk header: {m}");
+        // Three lines of context around a one-line change.
+        assert_eq!(m.lines().filter(|l| l.starts_with(' ')).count(), 6, "{m}");
+    }
+
+    #[test]
+    fn a_diff_is_capped() {
+        let have: String = (0..1000).map(|i| format!("a{i}\n")).collect();
+        let want: String = (0..1000).map(|i| format!("b{i}\n")).collect();
+        let d = unified_diff("f", &have, &want);
+        assert_eq!(d.lines().count(), DIFF_LINES + 1);
+        assert!(
+            d.ends_with(&format!("... {} more lines of diff\n", 2003 - DIFF_LINES)),
+            "{}",
+            &d[d.len() - 80..]
+        );
     }
 }
