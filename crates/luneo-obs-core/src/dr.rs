@@ -212,6 +212,84 @@ fn refuse(resp: &mut DrResponse, code: &Check, file: &str, pos: Pos, msg: String
         .push(Diagnostic::error(code, file, pos, msg).with_hint(hint));
 }
 
+/// The length of the window `dr start` opens: given, a positive duration, at most
+/// `spec.notifications.dr.maxWindow`; otherwise a diagnostic and `None`.
+fn start_window(req: &DrRequest, l: &load::Loaded, resp: &mut DrResponse) -> Option<u64> {
+    let max_window = &l.defs.spec.notifications.dr.max_window;
+    let max = duration::parse(max_window).unwrap_or(0);
+    let arg = Pos { line: 1, column: 1 };
+    let hint = "write the window as a duration: 2h, 90m";
+    match req.duration.as_deref().map(duration::parse) {
+        None => {
+            refuse(
+                resp,
+                &codes::DR_UNBOUNDED_WINDOW,
+                "--duration",
+                arg,
+                "a DR window needs an end: no duration given".into(),
+                &format!("pass --duration, at most {max_window}"),
+            );
+            None
+        }
+        Some(Err(e)) => {
+            refuse(resp, &codes::DR_BAD_WINDOW, "--duration", arg, e, hint);
+            None
+        }
+        Some(Ok(0)) => {
+            let msg = "a DR window of zero mutes nothing".into();
+            refuse(resp, &codes::DR_BAD_WINDOW, "--duration", arg, msg, hint);
+            None
+        }
+        Some(Ok(ms)) if ms > max => {
+            let d = req.duration.clone().unwrap_or_default();
+            refuse(
+                resp,
+                &codes::DR_WINDOW_TOO_LONG,
+                &l.file,
+                l.pos("spec.notifications.dr.maxWindow"),
+                format!("a DR window of {d} is longer than the {max_window} the definitions allow"),
+                "shorten the window; run `dr start` again for the next part of a longer test",
+            );
+            None
+        }
+        Some(Ok(ms)) => Some(ms),
+    }
+}
+
+/// One silence per DR target, `ms` long from now; a target already muted by a live DR
+/// silence keeps it (listed as active) and gets no duplicate.
+fn plan_silences(
+    req: &DrRequest,
+    l: &load::Loaded,
+    live_dr: &[&serde_json::Value],
+    ms: u64,
+    resp: &mut DrResponse,
+) {
+    let annotations = supports_annotations(&req.alertmanager_version).then(|| {
+        let mut a = BTreeMap::new();
+        a.insert("dr_mode".to_string(), "true".to_string());
+        a
+    });
+    for t in resp.targets.clone() {
+        let m = matchers(&t);
+        if let Some(s) = live_dr.iter().find(|s| same_matchers(s, &m)) {
+            resp.active.push(to_dr_silence(s));
+            continue;
+        }
+        resp.create.push(PostableSilence {
+            matchers: m,
+            starts_at: rfc3339(req.now_ms),
+            ends_at: rfc3339(req.now_ms + ms),
+            created_by: CREATED_BY.into(),
+            comment: format!(
+                "{TAG}: disaster-recovery test window ({} definitions). {} on cluster {} is expected to fire during the test (drExpected: true). End it with `kubectl luneo-obs dr end`.",
+                l.defs.metadata.name, t.alert, t.cluster
+            ),
+            annotations: annotations.clone(),
+        });
+    }
+}
+
 /// Plan a DR action against one Alertmanager's silences.
 pub fn plan(req: &DrRequest) -> DrResponse {
     let l = load::resolve(&req.definitions);
@@ -239,60 +317,7 @@ pub fn plan(req: &DrRequest) -> DrResponse {
         DrAction::Status => resp.active = dr.iter().map(|s| to_dr_silence(s)).collect(),
         DrAction::End => resp.expire = dr.iter().map(|s| to_dr_silence(s)).collect(),
         DrAction::Start => {
-            let max_path = "spec.notifications.dr.maxWindow";
-            let max = duration::parse(&l.defs.spec.notifications.dr.max_window).unwrap_or(0);
-            let arg = Pos { line: 1, column: 1 };
-            let window = match req.duration.as_deref().map(duration::parse) {
-                None => {
-                    refuse(
-                        &mut resp,
-                        &codes::DR_UNBOUNDED_WINDOW,
-                        "--duration",
-                        arg,
-                        "a DR window needs an end: no duration given".into(),
-                        &format!(
-                            "pass --duration, at most {}",
-                            l.defs.spec.notifications.dr.max_window
-                        ),
-                    );
-                    None
-                }
-                Some(Err(e)) => {
-                    refuse(
-                        &mut resp,
-                        &codes::DR_BAD_WINDOW,
-                        "--duration",
-                        arg,
-                        e,
-                        "write the window as a duration: 2h, 90m",
-                    );
-                    None
-                }
-                Some(Ok(0)) => {
-                    refuse(
-                        &mut resp,
-                        &codes::DR_BAD_WINDOW,
-                        "--duration",
-                        arg,
-                        "a DR window of zero mutes nothing".into(),
-                        "write the window as a duration: 2h, 90m",
-                    );
-                    None
-                }
-                Some(Ok(ms)) if ms > max => {
-                    let d = req.duration.clone().unwrap_or_default();
-                    refuse(
-                        &mut resp,
-                        &codes::DR_WINDOW_TOO_LONG,
-                        &l.file,
-                        l.pos(max_path),
-                        format!("a DR window of {d} is longer than the {} the definitions allow", l.defs.spec.notifications.dr.max_window),
-                        "shorten the window; run `dr start` again for the next part of a longer test",
-                    );
-                    None
-                }
-                Some(Ok(ms)) => Some(ms),
-            };
+            let window = start_window(req, &l, &mut resp);
             if resp.targets.is_empty() {
                 refuse(
                     &mut resp,
@@ -303,32 +328,8 @@ pub fn plan(req: &DrRequest) -> DrResponse {
                     "mark the alerts a DR test is expected to fire with drExpected: true",
                 );
             }
-            if let Some(ms) = window {
-                if resp.diagnostics.is_empty() {
-                    let annotations = supports_annotations(&req.alertmanager_version).then(|| {
-                        let mut a = BTreeMap::new();
-                        a.insert("dr_mode".to_string(), "true".to_string());
-                        a
-                    });
-                    for t in &resp.targets {
-                        let m = matchers(t);
-                        if let Some(s) = dr.iter().find(|s| same_matchers(s, &m)) {
-                            resp.active.push(to_dr_silence(s));
-                            continue;
-                        }
-                        resp.create.push(PostableSilence {
-                            matchers: m,
-                            starts_at: rfc3339(req.now_ms),
-                            ends_at: rfc3339(req.now_ms + ms),
-                            created_by: CREATED_BY.into(),
-                            comment: format!(
-                                "{TAG}: disaster-recovery test window ({} definitions). {} on cluster {} is expected to fire during the test (drExpected: true). End it with `kubectl luneo-obs dr end`.",
-                                l.defs.metadata.name, t.alert, t.cluster
-                            ),
-                            annotations: annotations.clone(),
-                        });
-                    }
-                }
+            if let (Some(ms), true) = (window, resp.diagnostics.is_empty()) {
+                plan_silences(req, &l, &dr, ms, &mut resp);
             }
         }
     }

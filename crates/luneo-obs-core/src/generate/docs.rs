@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::diag::registry as codes;
-use crate::diag::{self, Diagnostic, Pos, Severity};
+use crate::diag::{self, Check, Diagnostic, Pos, Severity};
 use crate::generate::alertmanager::{self, AmConfig, Route};
 use crate::generate::dashboards::{self, Kind};
 use crate::generate::rules::{self, Rule};
@@ -251,125 +251,143 @@ fn records_used(expr: &str, all: &[&Rule]) -> Vec<Rule> {
     out
 }
 
+/// The state of [`splice`] walking a page line by line.
+struct Splicer<'a> {
+    file: &'a str,
+    blocks: &'a BTreeMap<String, String>,
+    out: String,
+    errs: Vec<Diagnostic>,
+    seen: BTreeSet<String>,
+    /// The block being replaced, and the line of its BEGIN marker (0-based).
+    open: Option<(String, usize)>,
+}
+
+fn marker_id(rest: &str) -> String {
+    rest.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn line_pos(n: usize) -> Pos {
+    Pos {
+        line: n + 1,
+        column: 1,
+    }
+}
+
+impl Splicer<'_> {
+    fn error(&mut self, code: &Check, n: usize, msg: String, hint: String) {
+        let d = Diagnostic::error(code, self.file, line_pos(n), msg).with_hint(hint);
+        self.errs.push(d);
+    }
+
+    /// A BEGIN marker: write the block's new content.
+    fn begin(&mut self, n: usize, id: String) {
+        if let Some((o, _)) = self.open.clone() {
+            let msg = format!("generated block `{o}` is not closed before block `{id}` opens");
+            self.error(
+                &codes::DOCS_UNCLOSED_BLOCK,
+                n,
+                msg,
+                format!("add `{END}{o} -->` on its own line"),
+            );
+        }
+        if !self.blocks.contains_key(&id) {
+            let known: Vec<&str> = self.blocks.keys().map(String::as_str).collect();
+            let hint = format!("blocks of this page: {}", known.join(", "));
+            self.error(
+                &codes::DOCS_UNKNOWN_BLOCK,
+                n,
+                format!("unknown generated block `{id}`"),
+                hint,
+            );
+        } else if !self.seen.insert(id.clone()) {
+            let msg = format!("generated block `{id}` appears twice");
+            self.error(
+                &codes::DOCS_DUPLICATE_BLOCK,
+                n,
+                msg,
+                "keep one pair of markers per block".into(),
+            );
+        }
+        self.out.push_str(&begin_marker(&id));
+        self.out
+            .push_str(self.blocks.get(&id).map(String::as_str).unwrap_or_default());
+        self.open = Some((id, n));
+    }
+
+    /// An END marker: it must close the open block.
+    fn end(&mut self, n: usize, id: String) {
+        match self.open.take() {
+            Some((o, _)) if o == id => self.out.push_str(&end_marker(&id)),
+            Some((o, _)) => self.error(
+                &codes::DOCS_UNCLOSED_BLOCK,
+                n,
+                format!("`END GENERATED {id}` closes block `{o}`"),
+                "markers must pair up: BEGIN x ... END x".into(),
+            ),
+            None => self.error(
+                &codes::DOCS_STRAY_END_MARKER,
+                n,
+                format!("`END GENERATED {id}` without a BEGIN"),
+                "remove it, or add the BEGIN marker above the block".into(),
+            ),
+        }
+    }
+
+    /// After the last line: no block left open, every block present.
+    fn finish(mut self) -> Result<String, Vec<Diagnostic>> {
+        if let Some((o, n)) = self.open.clone() {
+            let hint = format!("add `{END}{o} -->` on its own line after the block");
+            self.error(
+                &codes::DOCS_UNCLOSED_BLOCK,
+                n,
+                format!("generated block `{o}` is never closed"),
+                hint,
+            );
+        }
+        for id in self.blocks.keys() {
+            if !self.seen.contains(id) {
+                self.errs.push(
+                    Diagnostic::error(&codes::DOCS_MISSING_BLOCK, self.file, Pos { line: 1, column: 1 }, format!("the page has no generated block `{id}`"))
+                        .with_hint(format!("add the two lines `{BEGIN}{id} -->` and `{END}{id} -->` where the block belongs, then run `kubectl luneo-obs docs`")),
+                );
+            }
+        }
+        if self.errs.is_empty() {
+            Ok(self.out)
+        } else {
+            Err(self.errs)
+        }
+    }
+}
+
 /// Replace the generated blocks of `page` with `blocks`; every block must appear once.
 pub fn splice(
     file: &str,
     page: &str,
     blocks: &BTreeMap<String, String>,
 ) -> Result<String, Vec<Diagnostic>> {
-    let mut out = String::with_capacity(page.len());
-    let mut errs = Vec::new();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut open: Option<(String, usize)> = None;
-    let at = |n: usize| Pos {
-        line: n + 1,
-        column: 1,
+    let mut s = Splicer {
+        file,
+        blocks,
+        out: String::with_capacity(page.len()),
+        errs: Vec::new(),
+        seen: BTreeSet::new(),
+        open: None,
     };
     for (n, line) in page.split_inclusive('\n').enumerate() {
         let bare = line.trim_end_matches(['\n', '\r']);
         if let Some(rest) = bare.strip_prefix(BEGIN) {
-            let id = rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            if let Some((o, _)) = &open {
-                errs.push(
-                    Diagnostic::error(
-                        &codes::DOCS_UNCLOSED_BLOCK,
-                        file,
-                        at(n),
-                        format!("generated block `{o}` is not closed before block `{id}` opens"),
-                    )
-                    .with_hint(format!("add `{END}{o} -->` on its own line")),
-                );
-            }
-            if !blocks.contains_key(&id) {
-                let known: Vec<&str> = blocks.keys().map(String::as_str).collect();
-                errs.push(
-                    Diagnostic::error(
-                        &codes::DOCS_UNKNOWN_BLOCK,
-                        file,
-                        at(n),
-                        format!("unknown generated block `{id}`"),
-                    )
-                    .with_hint(format!("blocks of this page: {}", known.join(", "))),
-                );
-            } else if !seen.insert(id.clone()) {
-                errs.push(
-                    Diagnostic::error(
-                        &codes::DOCS_DUPLICATE_BLOCK,
-                        file,
-                        at(n),
-                        format!("generated block `{id}` appears twice"),
-                    )
-                    .with_hint("keep one pair of markers per block"),
-                );
-            }
-            out.push_str(&begin_marker(&id));
-            out.push_str(blocks.get(&id).map(String::as_str).unwrap_or_default());
-            open = Some((id, n));
-            continue;
-        }
-        if let Some(rest) = bare.strip_prefix(END) {
-            let id = rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            match open.take() {
-                Some((o, _)) if o == id => out.push_str(&end_marker(&id)),
-                Some((o, _)) => errs.push(
-                    Diagnostic::error(
-                        &codes::DOCS_UNCLOSED_BLOCK,
-                        file,
-                        at(n),
-                        format!("`END GENERATED {id}` closes block `{o}`"),
-                    )
-                    .with_hint("markers must pair up: BEGIN x ... END x"),
-                ),
-                None => errs.push(
-                    Diagnostic::error(
-                        &codes::DOCS_STRAY_END_MARKER,
-                        file,
-                        at(n),
-                        format!("`END GENERATED {id}` without a BEGIN"),
-                    )
-                    .with_hint("remove it, or add the BEGIN marker above the block"),
-                ),
-            }
-            continue;
-        }
-        if open.is_none() {
-            out.push_str(line);
+            s.begin(n, marker_id(rest));
+        } else if let Some(rest) = bare.strip_prefix(END) {
+            s.end(n, marker_id(rest));
+        } else if s.open.is_none() {
+            s.out.push_str(line);
         }
     }
-    if let Some((o, n)) = open {
-        errs.push(
-            Diagnostic::error(
-                &codes::DOCS_UNCLOSED_BLOCK,
-                file,
-                at(n),
-                format!("generated block `{o}` is never closed"),
-            )
-            .with_hint(format!(
-                "add `{END}{o} -->` on its own line after the block"
-            )),
-        );
-    }
-    for id in blocks.keys() {
-        if !seen.contains(id) {
-            errs.push(
-                Diagnostic::error(&codes::DOCS_MISSING_BLOCK, file, Pos { line: 1, column: 1 }, format!("the page has no generated block `{id}`"))
-                    .with_hint(format!("add the two lines `{BEGIN}{id} -->` and `{END}{id} -->` where the block belongs, then run `kubectl luneo-obs docs`")),
-            );
-        }
-    }
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(errs)
-    }
+    s.finish()
 }
 
 fn begin_marker(id: &str) -> String {
