@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use luneo_obs_core::diag::registry;
 use luneo_obs_core::ops;
@@ -141,7 +141,10 @@ fn call(op: &str, input: &[u8]) -> Value {
 }
 
 fn diagnostics(resp: &Value) -> &[Value] {
-    resp["diagnostics"].as_array().map(Vec::as_slice).unwrap_or(&[])
+    resp["diagnostics"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// `code severity file:line:col message`, one per line.
@@ -271,7 +274,9 @@ fn yaml_case(path: &Path) -> Outcome {
             .iter()
             .filter(|d| {
                 d["line"].as_u64() == Some(line as u64)
-                    && h.expect.iter().any(|(c, s)| d["code"] == c.as_str() && d["severity"] == *s)
+                    && h.expect
+                        .iter()
+                        .any(|(c, s)| d["code"] == c.as_str() && d["severity"] == *s)
             })
             .collect();
         match at_line.first() {
@@ -295,7 +300,9 @@ fn yaml_case(path: &Path) -> Outcome {
         failures.push("no `# FAULT` marker or `# expect-line:`".into());
     }
     if h.expect.is_empty() && !vd.is_empty() {
-        failures.push("a case without expectation must be clean, but validate reports diagnostics".into());
+        failures.push(
+            "a case without expectation must be clean, but validate reports diagnostics".into(),
+        );
     }
     // The folder's promise (the CLI and Extism tests rely on it).
     let folder = name.split('/').next().unwrap_or("");
@@ -306,14 +313,20 @@ fn yaml_case(path: &Path) -> Outcome {
             }
             let errors = h.expect.iter().filter(|(_, s)| *s == "error").count();
             if errors != 1 || h.expect.len() != 1 {
-                failures.push("a bad/ case expects exactly one error code (the CLI test reads one)".into());
+                failures.push(
+                    "a bad/ case expects exactly one error code (the CLI test reads one)".into(),
+                );
             }
         }
         "ok" | "warn" => {
             if v["ok"] != true || g["ok"] != true {
                 failures.push(format!("an {folder}/ case must pass validate and generate"));
             }
-            if folder == "ok" && vd.iter().any(|d| !h.expect.iter().any(|(c, _)| d["code"] == c.as_str())) {
+            if folder == "ok"
+                && vd
+                    .iter()
+                    .any(|d| !h.expect.iter().any(|(c, _)| d["code"] == c.as_str()))
+            {
                 failures.push("an ok/ case reports only the codes it expects".into());
             }
             if folder == "warn" && h.expect.is_empty() {
@@ -341,25 +354,32 @@ fn yaml_case(path: &Path) -> Outcome {
 /// The definitions source of a JSON case: `"definitions": "<file of tests/cases>"`.
 fn case_definitions(case: &Value) -> Option<Value> {
     let f = case.get("definitions")?.as_str()?;
-    let text = fs::read_to_string(cases_dir().join(f))
-        .unwrap_or_else(|e| panic!("definitions {f}: {e}"));
+    let text =
+        fs::read_to_string(cases_dir().join(f)).unwrap_or_else(|e| panic!("definitions {f}: {e}"));
     Some(json!({ "name": f, "text": text }))
 }
 
 /// The tree `generate` makes from `definitions`, with the case's edits applied.
 fn generated_tree(definitions: &Value, edits: &[Value]) -> Result<Value, String> {
-    let g = call(
-        "generate",
-        &serde_json::to_vec(&json!({ "definitions": definitions })).unwrap(),
-    );
+    // Most tree cases start from the same definitions: generate them once.
+    static TREES: Mutex<BTreeMap<String, Value>> = Mutex::new(BTreeMap::new());
+    let req = json!({ "definitions": definitions }).to_string();
+    let cached = TREES.lock().unwrap().get(&req).cloned();
+    let g = match cached {
+        Some(g) => g,
+        None => {
+            let g = call("generate", req.as_bytes());
+            TREES.lock().unwrap().insert(req, g.clone());
+            g
+        }
+    };
     if g["ok"] != true {
         return Err(format!(
             "from_generated: generate fails: {}",
             render(diagnostics(&g))
         ));
     }
-    let mut files: BTreeMap<String, String> =
-        serde_json::from_value(g["files"].clone()).unwrap();
+    let mut files: BTreeMap<String, String> = serde_json::from_value(g["files"].clone()).unwrap();
     for e in edits {
         if let Some(f) = e.get("remove").and_then(Value::as_str) {
             files
@@ -373,7 +393,9 @@ fn generated_tree(definitions: &Value, edits: &[Value]) -> Result<Value, String>
             }
         } else if let (Some(f), Some([old, new])) = (
             e.get("file").and_then(Value::as_str),
-            e.get("replace").and_then(Value::as_array).map(Vec::as_slice),
+            e.get("replace")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice),
         ) {
             let (old, new) = (old.as_str().unwrap_or(""), new.as_str().unwrap_or(""));
             let text = files
@@ -413,7 +435,7 @@ fn json_case(path: &Path) -> Outcome {
         "edits",
         "expect",
     ];
-    for k in case.as_object().map(|o| o.keys().collect()).unwrap_or_else(Vec::new) {
+    for k in case.as_object().into_iter().flat_map(|o| o.keys()) {
         if !known.contains(&k.as_str()) {
             failures.push(format!("unknown case field `{k}`"));
         }
@@ -424,7 +446,11 @@ fn json_case(path: &Path) -> Outcome {
     let op = case["op"].as_str().unwrap_or("");
     let expected: Vec<String> = case["expect"]
         .as_array()
-        .map(|a| a.iter().map(|c| c.as_str().unwrap_or("").to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|c| c.as_str().unwrap_or("").to_string())
+                .collect()
+        })
         .unwrap_or_default();
     if expected.is_empty() {
         failures.push("\"expect\" lists no code".into());
@@ -473,15 +499,34 @@ fn run() -> &'static Run {
     RUN.get_or_init(|| {
         let mut files = Vec::new();
         case_files(&cases_dir(), &mut files);
-        let mut outcomes = BTreeMap::new();
-        for f in &files {
-            let o = if f.extension().is_some_and(|e| e == "yaml") {
-                yaml_case(f)
-            } else {
-                json_case(f)
-            };
-            outcomes.insert(rel(f), o);
-        }
+        // Cases are independent: run them on every core.
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let outcomes: BTreeMap<String, Outcome> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|i| {
+                    let files = &files;
+                    s.spawn(move || {
+                        files
+                            .iter()
+                            .skip(i)
+                            .step_by(threads)
+                            .map(|f| {
+                                let o = if f.extension().is_some_and(|e| e == "yaml") {
+                                    yaml_case(f)
+                                } else {
+                                    json_case(f)
+                                };
+                                (rel(f), o)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        });
         // Snapshots whose case is gone.
         let mut snaps = Vec::new();
         fn snap_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -517,7 +562,7 @@ fn run() -> &'static Run {
 #[test]
 fn every_case_triggers_its_codes_and_matches_its_snapshot() {
     let r = run();
-    assert!(r.cases >= 100, "the case corpus shrank: {} cases", r.cases);
+    assert!(r.cases >= 110, "the case corpus shrank: {} cases", r.cases);
     let mut report = String::new();
     for (name, o) in &r.outcomes {
         for f in &o.failures {
@@ -562,7 +607,9 @@ fn every_registered_code_has_a_case() {
     }
     for c in TODO_CASES {
         if expected.contains(c) {
-            problems.push(format!("TODO_CASES lists `{c}`, which a case now expects: remove it"));
+            problems.push(format!(
+                "TODO_CASES lists `{c}`, which a case now expects: remove it"
+            ));
         }
     }
     let excused: BTreeSet<&str> = UNREACHABLE
