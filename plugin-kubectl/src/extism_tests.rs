@@ -1,5 +1,6 @@
 //! The core hosted by Extism (the embedded wasm32-wasip1 module) answers exactly like the
-//! native core: for the Luneo definitions and every file of tests/corpus, the JSON
+//! native core: for the Luneo definitions and every definitions case of
+//! crates/luneo-obs-core/tests/cases (base.yaml, ok/, bad/), the JSON
 //! response the module writes is byte-identical to the native response serialised by the
 //! same serde code, for every operation. Bad requests come back as data.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -23,7 +24,8 @@ fn hosted() -> Extism {
 
 /// The Luneo definitions (`None`: embedded) and every corpus file, by name.
 fn sources() -> Vec<(String, Option<core::Source>)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus");
+    let root =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/luneo-obs-core/tests/cases");
     let mut out = vec![("embedded Luneo definitions".to_string(), None)];
     let luneo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../definitions/luneo.yaml");
     out.push((
@@ -41,11 +43,17 @@ fn sources() -> Vec<(String, Option<core::Source>)> {
             .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
             .collect();
         v.sort();
-        assert!(!v.is_empty(), "no corpus file in tests/corpus/{dir}");
+        assert!(
+            !v.is_empty(),
+            "no case file in crates/luneo-obs-core/tests/cases/{dir}"
+        );
         files.extend(v);
     }
     for f in files {
-        let name = format!("tests/corpus/{}", f.strip_prefix(&root).unwrap().display());
+        let name = format!(
+            "crates/luneo-obs-core/tests/cases/{}",
+            f.strip_prefix(&root).unwrap().display()
+        );
         out.push((
             name.clone(),
             Some(core::Source {

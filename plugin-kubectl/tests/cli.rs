@@ -7,6 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The definitions cases shared with the core's in-process case runner
+/// (crates/luneo-obs-core/tests/cases.rs): `bad/` and `ok/` are read here too.
+const CASES: &str = "crates/luneo-obs-core/tests/cases";
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kubectl-luneo_obs"))
 }
@@ -88,7 +92,7 @@ fn expectation(path: &Path) -> Expect {
 }
 
 fn corpus(dir: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(repo().join("tests/corpus").join(dir))
+    let mut v: Vec<PathBuf> = fs::read_dir(repo().join(CASES).join(dir))
         .unwrap_or_else(|e| panic!("{e}"))
         .flatten()
         .map(|e| e.path())
@@ -228,7 +232,7 @@ fn valid_corpus_files_pass_with_their_warnings() {
 
 #[test]
 fn human_output_names_file_line_code_and_hint() {
-    let path = repo().join("tests/corpus/bad/gpu-150-percent.yaml");
+    let path = repo().join(CASES).join("bad/gpu-150-percent.yaml");
     let out = run(
         &[
             "-f",
@@ -254,7 +258,7 @@ fn exit_codes_distinguish_clean_problems_and_could_not_run() {
         run(&["validate", "--definitions-only"], &d).status.code(),
         Some(0)
     );
-    let bad = repo().join("tests/corpus/bad/duplicate-alert.yaml");
+    let bad = repo().join(CASES).join("bad/duplicate-alert.yaml");
     assert_eq!(
         run(&["-f", bad.to_str().unwrap_or_default(), "validate"], &d)
             .status
@@ -350,7 +354,7 @@ fn failed_generation_leaves_an_existing_tree_byte_identical() {
     let before = snapshot(&d.join("manifests"));
     assert!(!before.is_empty());
     for case in ["malformed-yaml", "gpu-150-percent", "custom-parse-error"] {
-        let bad = repo().join(format!("tests/corpus/bad/{case}.yaml"));
+        let bad = repo().join(CASES).join(format!("bad/{case}.yaml"));
         let out = run(&["-f", bad.to_str().unwrap_or_default(), "generate"], &d);
         assert_eq!(out.status.code(), Some(1), "{case}");
         assert!(

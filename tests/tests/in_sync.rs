@@ -85,7 +85,7 @@ fn checked_in_schema_equals_the_schema_of_the_rust_types() {
 
 #[test]
 fn minimal_corpus_definitions_match_their_golden_tree() {
-    let src = repo().join("tests/corpus/ok/minimal.yaml");
+    let src = repo().join("crates/luneo-obs-core/tests/cases/ok/minimal.yaml");
     let text = fs::read_to_string(&src).unwrap_or_default();
     let r = generate(&GenerateRequest {
         definitions: Some(Source {
