@@ -613,9 +613,10 @@ pub fn checks_markdown() -> String {
          \n\
          This page is generated from the check registry, `crates/luneo-obs-core/src/diag/registry.rs`,\n\
          where each code is declared once: change a check there and regenerate with `make generate`.\n\
-         Every code has a test case that triggers it (corpus files under `tests/corpus/bad/`, unit\n\
-         tests in the core, broken-overlay tests); a test fails when a code used in the core is\n\
-         missing here.\n",
+         Diagnostics take a registered check, so an unregistered code does not compile. Every\n\
+         code has a case that triggers it under `crates/luneo-obs-core/tests/cases/` (one file\n\
+         per case, with a snapshot of its diagnostics); `tests/cases.rs` fails when a registered\n\
+         code has none, except the few it lists as unreachable, with the reason.\n",
     );
     s.push('\n');
     for area in Area::ALL {
