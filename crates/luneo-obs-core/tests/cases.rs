@@ -154,7 +154,7 @@ fn render(diags: &[Value]) -> String {
             d["line"],
             d["column"],
             // The first line: a drift's unified diff follows it (tested in verify/tree.rs).
-            s_("message").lines().next().unwrap_or_default().to_string()
+            s_("message").lines().next().unwrap_or_default()
         );
     }
     s
