@@ -552,7 +552,7 @@ checks! {
         REQUEST_BAD_JSON = "request/bad-json", Error,
             what: "a request to an operation is not JSON of the expected shape",
             why: "the operation does nothing: the caller (kubectl plugin, Grafana panel) and the core disagree on the API",
-            fix: "send the request shape of the operation (crates/luneo-obs-core/src/api.rs); build the caller against the same core";
+            fix: "send the request shape of the operation (crates/luneo-obs-core/src/ops/); build the caller against the same core";
         REQUEST_UNKNOWN_OP = "request/unknown-op", Error,
             what: "the operation name is not one of the core's operations",
             why: "nothing runs: the caller is newer or older than the core module it loads",

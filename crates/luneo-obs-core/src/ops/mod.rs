@@ -140,7 +140,7 @@ pub fn bad_request(op: &str, e: &serde_json::Error) -> Diagnostic {
         format!("the {op} request is not valid JSON of the expected shape: {e}"),
     )
     .with_hint(
-        "see the request types in luneo-obs-core (api.rs, health.rs, dr.rs, docs.rs, ops.rs)",
+        "see the request types of for_each_op! in luneo-obs-core (src/ops/mod.rs)",
     )
 }
 
