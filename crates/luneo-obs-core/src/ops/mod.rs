@@ -139,9 +139,7 @@ pub fn bad_request(op: &str, e: &serde_json::Error) -> Diagnostic {
         },
         format!("the {op} request is not valid JSON of the expected shape: {e}"),
     )
-    .with_hint(
-        "see the request types of for_each_op! in luneo-obs-core (src/ops/mod.rs)",
-    )
+    .with_hint("see the request types of for_each_op! in luneo-obs-core (src/ops/mod.rs)")
 }
 
 /// Deserialise the request, run the operation, serialise the response.
