@@ -229,7 +229,8 @@ fn on_alertmanager(
         .as_str()
         .map(str::to_string);
     let silences = match am.get("/api/v2/silences")? {
-        serde_json::Value::Array(v) => v,
+        list @ serde_json::Value::Array(_) => serde_json::from_value(list)
+            .map_err(|e| format!("{base}/api/v2/silences: not a list of silences: {e}"))?,
         other => {
             return Err(format!(
                 "{base}/api/v2/silences: expected a list, got {other}"

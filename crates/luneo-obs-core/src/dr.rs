@@ -46,7 +46,7 @@ pub struct DrRequest {
     pub now_ms: u64,
     /// The Alertmanager's silences, as returned by `GET /api/v2/silences`.
     #[serde(default)]
-    pub silences: Vec<serde_json::Value>,
+    pub silences: Vec<Silence>,
     /// The Alertmanager's version (`versionInfo.version` of `/api/v2/status`), if known.
     #[serde(default)]
     pub alertmanager_version: Option<String>,
@@ -55,8 +55,11 @@ pub struct DrRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Matcher {
+    #[serde(default)]
     pub name: String,
+    #[serde(default)]
     pub value: String,
+    #[serde(default)]
     pub is_regex: bool,
     #[serde(default = "yes")]
     pub is_equal: bool,
@@ -64,6 +67,27 @@ pub struct Matcher {
 
 fn yes() -> bool {
     true
+}
+
+/// A silence as `GET /api/v2/silences` lists it: the fields DR reads (others are
+/// ignored, missing ones are empty, so another Alertmanager version cannot break it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Silence {
+    pub id: String,
+    pub status: SilenceStatus,
+    pub matchers: Vec<Matcher>,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub created_by: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct SilenceStatus {
+    /// `active`, `pending` or `expired`.
+    pub state: String,
 }
 
 /// Body of `POST /api/v2/silences`.
@@ -175,32 +199,26 @@ fn supports_annotations(version: &Option<String>) -> bool {
     major > 0 || minor >= 32
 }
 
-fn is_dr_silence(s: &serde_json::Value) -> bool {
-    s["createdBy"]
-        .as_str()
-        .is_some_and(|c| c.split_whitespace().any(|t| t == TAG))
+fn is_dr_silence(s: &Silence) -> bool {
+    s.created_by.split_whitespace().any(|t| t == TAG)
 }
 
-fn to_dr_silence(s: &serde_json::Value) -> DrSilence {
-    let ms: Vec<Matcher> = serde_json::from_value(s["matchers"].clone()).unwrap_or_default();
+fn to_dr_silence(s: &Silence) -> DrSilence {
     DrSilence {
-        id: s["id"].as_str().unwrap_or_default().to_string(),
-        state: s["status"]["state"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        matchers: matchers_text(&ms),
-        starts_at: s["startsAt"].as_str().unwrap_or_default().to_string(),
-        ends_at: s["endsAt"].as_str().unwrap_or_default().to_string(),
+        id: s.id.clone(),
+        state: s.status.state.clone(),
+        matchers: matchers_text(&s.matchers),
+        starts_at: s.starts_at.clone(),
+        ends_at: s.ends_at.clone(),
     }
 }
 
-fn live(s: &serde_json::Value) -> bool {
-    matches!(s["status"]["state"].as_str(), Some("active" | "pending"))
+fn live(s: &Silence) -> bool {
+    matches!(s.status.state.as_str(), "active" | "pending")
 }
 
-fn same_matchers(s: &serde_json::Value, want: &[Matcher]) -> bool {
-    let mut have: Vec<Matcher> = serde_json::from_value(s["matchers"].clone()).unwrap_or_default();
+fn same_matchers(s: &Silence, want: &[Matcher]) -> bool {
+    let mut have = s.matchers.clone();
     let mut want = want.to_vec();
     have.sort_by(|a, b| a.name.cmp(&b.name));
     want.sort_by(|a, b| a.name.cmp(&b.name));
@@ -261,7 +279,7 @@ fn start_window(req: &DrRequest, l: &load::Loaded, resp: &mut DrResponse) -> Opt
 fn plan_silences(
     req: &DrRequest,
     l: &load::Loaded,
-    live_dr: &[&serde_json::Value],
+    live_dr: &[&Silence],
     ms: u64,
     resp: &mut DrResponse,
 ) {
@@ -308,7 +326,7 @@ pub fn plan(req: &DrRequest) -> DrResponse {
         namespace: l.defs.spec.kubernetes.namespace.clone(),
         ..Default::default()
     };
-    let dr: Vec<&serde_json::Value> = req
+    let dr: Vec<&Silence> = req
         .silences
         .iter()
         .filter(|s| is_dr_silence(s) && live(s))
@@ -351,7 +369,7 @@ mod tests {
             action,
             duration: duration.map(str::to_string),
             now_ms: 1_700_000_000_000,
-            silences,
+            silences: serde_json::from_value(serde_json::Value::Array(silences)).unwrap(),
             ..Default::default()
         }
     }
