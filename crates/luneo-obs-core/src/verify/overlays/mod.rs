@@ -25,18 +25,28 @@
 //! | `dashboard/refresh` | error | refresh differs from `spec.dashboards.<name>.refresh` |
 //! | `dashboard/time-range` | error | default time range differs from `spec.dashboards.<name>.timeRange` |
 //! | `rules/unknown-metric` | error | a PrometheusRule expression reads a metric neither in the contract nor recorded in the overlay |
+//!
+//! Each check is one small function listed in a table: [`OVERLAY_CHECKS`] for the checks
+//! of a whole overlay; [`dashboards`] holds the tables of one ConfigMap, one dashboard and
+//! one panel; [`queries`] the checks of one PromQL query. The checks of an overlay read
+//! an [`Overlay`], loaded once (kustomization, resolved resources, parsed objects, known
+//! metrics).
+
+mod dashboards;
+mod objects;
+mod queries;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::diag::registry as codes;
-use crate::diag::{Diagnostic, Pos, Severity};
-use crate::generate::dashboards::{self, Kind};
+use crate::diag::{Check, Diagnostic, Pos};
 use crate::generate::layout::OVERLAYS_DIR;
 use crate::load::Loaded;
 use crate::model::Definitions;
 use crate::source::yaml::{self, Document};
+
+pub use queries::interpolate;
 
 /// Limit of all annotations of an object, hence of `kubectl.kubernetes.io/last-applied-configuration`.
 pub const APPLY_LIMIT: usize = 262_144;
@@ -47,6 +57,8 @@ pub const SIZE_BUDGET: usize = 102_400;
 
 /// Metrics every Prometheus has without a scrape of ours.
 const BUILTIN_METRICS: &[&str] = &["up", "ALERTS", "ALERTS_FOR_STATE"];
+
+const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Size of one object as `kubectl apply` would store it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -59,6 +71,194 @@ pub struct ObjectSize {
     pub applied_bytes: usize,
     /// Bytes of `data` + `binaryData` (ConfigMaps; 0 otherwise).
     pub data_bytes: usize,
+}
+
+/// One check of a whole overlay.
+type OverlayCheck = fn(&Overlay<'_>, &mut Vec<Diagnostic>);
+
+/// Every check of an overlay, in the order they report.
+const OVERLAY_CHECKS: &[OverlayCheck] = &[
+    objects::unresolved_resources,
+    objects::unlisted_files,
+    objects::bad_objects,
+    objects::sizes,
+    queries::rule_metrics,
+    dashboards::config_maps,
+];
+
+/// Run every overlay check on the tree. `root` names the tree in diagnostics.
+pub fn check(root: &str, files: &BTreeMap<String, String>, l: &Loaded) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for dir in overlay_dirs(files) {
+        match Overlay::load(root, &dir, files, &l.defs) {
+            Ok(ov) => {
+                for check in OVERLAY_CHECKS {
+                    check(&ov, &mut out);
+                }
+            }
+            Err(d) => out.extend(d),
+        }
+    }
+    out
+}
+
+/// The overlays of a tree: the directories under [`OVERLAYS_DIR`] with a kustomization.
+fn overlay_dirs(files: &BTreeMap<String, String>) -> BTreeSet<String> {
+    files
+        .keys()
+        .filter_map(|p| {
+            let rest = p.strip_prefix(OVERLAYS_DIR)?.strip_prefix('/')?;
+            let (name, file) = rest.split_once('/')?;
+            KUSTOMIZATION_NAMES
+                .contains(&file)
+                .then(|| format!("{OVERLAYS_DIR}/{name}"))
+        })
+        .collect()
+}
+
+/// One overlay being checked: its kustomization, what it lists, the listed files parsed
+/// and the metrics its queries may read.
+struct Overlay<'a> {
+    /// How diagnostics name the tree's root.
+    root: &'a str,
+    /// The overlay's directory, relative to the root.
+    dir: &'a str,
+    files: &'a BTreeMap<String, String>,
+    defs: &'a Definitions,
+    /// Path of the kustomization file, relative to the root.
+    kpath: String,
+    kdoc: Document,
+    /// Every local `resources` / `components` entry, resolved.
+    resources: Vec<Resource>,
+    /// The listed files, parsed, in listing order.
+    parsed: Vec<Result<Obj, Vec<Diagnostic>>>,
+    /// Metrics the overlay may read: the contract plus what its rules record.
+    known: BTreeSet<String>,
+}
+
+/// A local `resources` / `components` entry of a kustomization.
+enum Resource {
+    /// A file of the tree (path relative to the root).
+    File(String),
+    /// A directory with a kustomization (path relative to the root, with a trailing `/`).
+    Dir(String),
+    /// Neither: `at` is the entry's path in the kustomization (`resources[2]`).
+    Missing {
+        at: String,
+        entry: String,
+        path: String,
+    },
+}
+
+impl<'a> Overlay<'a> {
+    /// Parse the overlay's kustomization and the files it lists. `Err` holds the
+    /// kustomization's parse errors (empty when the directory has no kustomization).
+    fn load(
+        root: &'a str,
+        dir: &'a str,
+        files: &'a BTreeMap<String, String>,
+        defs: &'a Definitions,
+    ) -> Result<Self, Vec<Diagnostic>> {
+        let Some((kpath, ktext)) = KUSTOMIZATION_NAMES.iter().find_map(|n| {
+            let p = format!("{dir}/{n}");
+            files.get(&p).map(|t| (p, t))
+        }) else {
+            return Err(Vec::new());
+        };
+        let kdoc = yaml::parse(&format!("{root}/{kpath}"), ktext)?;
+        let mut ov = Overlay {
+            root,
+            dir,
+            files,
+            defs,
+            kpath,
+            resources: objects::resolve(dir, &kdoc, files),
+            kdoc,
+            parsed: Vec::new(),
+            known: BTreeSet::new(),
+        };
+        ov.parsed = ov.listed().map(|p| ov.parse(p)).collect();
+        ov.known = ov.known_metrics();
+        Ok(ov)
+    }
+
+    /// How diagnostics name a file of the tree.
+    fn shown(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.root)
+    }
+
+    fn parse(&self, rel: &str) -> Result<Obj, Vec<Diagnostic>> {
+        let text = self.files.get(rel).cloned().unwrap_or_default();
+        let shown = self.shown(rel);
+        let doc = yaml::parse(&shown, &text)?;
+        Ok(Obj {
+            rel: rel.to_string(),
+            shown,
+            text,
+            doc,
+        })
+    }
+
+    /// The listed files (relative to the root).
+    fn listed(&self) -> impl Iterator<Item = &str> {
+        self.resources.iter().filter_map(|r| match r {
+            Resource::File(p) => Some(p.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The listed directories (relative to the root, with a trailing `/`).
+    fn sub_dirs(&self) -> impl Iterator<Item = &str> {
+        self.resources.iter().filter_map(|r| match r {
+            Resource::Dir(p) => Some(p.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The listed files that parse as Kubernetes objects.
+    fn objects(&self) -> impl Iterator<Item = &Obj> {
+        self.parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .filter(|o| o.is_object())
+    }
+
+    fn of_kind<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s Obj> {
+        self.objects().filter(move |o| o.kind() == kind)
+    }
+
+    fn known_metrics(&self) -> BTreeSet<String> {
+        let mut known = contract_metrics(self.defs);
+        for o in self.of_kind("PrometheusRule") {
+            for (_, _, r) in rules_of(o) {
+                if let Some(rec) = r.get("record").and_then(Value::as_str) {
+                    known.insert(rec.to_string());
+                }
+            }
+        }
+        known
+    }
+}
+
+/// The rules of a PrometheusRule, with their group and rule indexes.
+fn rules_of(o: &Obj) -> impl Iterator<Item = (usize, usize, &Value)> {
+    let groups = o
+        .doc
+        .value
+        .pointer("/spec/groups")
+        .and_then(Value::as_array);
+    groups
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .flat_map(|(gi, g)| {
+            let rules = g.get("rules").and_then(Value::as_array);
+            rules
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(move |(ri, r)| (gi, ri, r))
+        })
 }
 
 /// One parsed file of an overlay.
@@ -78,6 +278,16 @@ impl Obj {
     }
     fn name(&self) -> &str {
         self.str_at("/metadata/name").unwrap_or("")
+    }
+    /// Has apiVersion, kind and metadata.name.
+    fn is_object(&self) -> bool {
+        !(self.kind().is_empty() || self.str_at("/apiVersion").is_none() || self.name().is_empty())
+    }
+    fn error(&self, code: &Check, pos: Pos, msg: String, hint: &str) -> Diagnostic {
+        Diagnostic::error(code, &self.shown, pos, msg).with_hint(hint)
+    }
+    fn warning(&self, code: &Check, pos: Pos, msg: String, hint: &str) -> Diagnostic {
+        Diagnostic::warning(code, &self.shown, pos, msg).with_hint(hint)
     }
 }
 
@@ -127,44 +337,6 @@ fn pos_at(text: &str, at: usize) -> Pos {
         + 1;
     Pos { line, column }
 }
-
-fn grouped(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-fn margin(size: usize, limit: usize) -> String {
-    let pct = if limit == 0 {
-        0.0
-    } else {
-        100.0 * (limit as f64 - size as f64) / limit as f64
-    };
-    format!("{pct:.1} %")
-}
-
-/// Normalise `dir/rel` (handles `./` and `..`).
-fn join(dir: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    parts.join("/")
-}
-
-const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// The metrics of the contract: what the exporters are promised to expose.
 pub fn contract_metrics(defs: &Definitions) -> BTreeSet<String> {
@@ -227,766 +399,12 @@ fn size_of(rel: &str, v: &Value) -> Option<ObjectSize> {
     })
 }
 
-/// Run every overlay check on the tree. `root` names the tree in diagnostics.
-pub fn check(root: &str, files: &BTreeMap<String, String>, l: &Loaded) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let overlays: BTreeSet<String> = files
-        .keys()
-        .filter_map(|p| {
-            let rest = p.strip_prefix(OVERLAYS_DIR)?.strip_prefix('/')?;
-            let (name, file) = rest.split_once('/')?;
-            KUSTOMIZATION_NAMES
-                .contains(&file)
-                .then(|| format!("{OVERLAYS_DIR}/{name}"))
-        })
-        .collect();
-    for dir in overlays {
-        check_overlay(root, &dir, files, l, &mut out);
-    }
-    out
-}
-
-fn check_overlay(
-    root: &str,
-    dir: &str,
-    files: &BTreeMap<String, String>,
-    l: &Loaded,
-    out: &mut Vec<Diagnostic>,
-) {
-    let shown = |p: &str| format!("{root}/{p}");
-    let Some((kpath, ktext)) = KUSTOMIZATION_NAMES.iter().find_map(|n| {
-        let p = format!("{dir}/{n}");
-        files.get(&p).map(|t| (p, t))
-    }) else {
-        return;
-    };
-    let kdoc = match yaml::parse(&shown(&kpath), ktext) {
-        Ok(d) => d,
-        Err(d) => {
-            out.extend(d);
-            return;
-        }
-    };
-    // Resolve resources (and components).
-    let mut listed: Vec<String> = Vec::new();
-    let mut sub_dirs: Vec<String> = Vec::new();
-    for field in ["resources", "components"] {
-        let Some(items) = kdoc.value.get(field).and_then(Value::as_array) else {
-            continue;
-        };
-        for (i, item) in items.iter().enumerate() {
-            let Some(res) = item.as_str() else { continue };
-            if res.contains("://") || res.starts_with("github.com/") {
-                continue; // remote bases cannot be checked offline
-            }
-            let p = join(dir, res);
-            if files.contains_key(&p) {
-                listed.push(p);
-            } else if KUSTOMIZATION_NAMES
-                .iter()
-                .any(|n| files.contains_key(&format!("{p}/{n}")))
-            {
-                sub_dirs.push(format!("{p}/"));
-            } else {
-                out.push(
-                    Diagnostic::error(&codes::OVERLAY_UNRESOLVED_RESOURCE, &shown(&kpath), kdoc.pos(&format!("{field}[{i}]")), format!("`{res}` resolves to `{p}`, which is neither a file nor a directory with a kustomization"))
-                        .with_hint("fix the path or restore the file (`kubectl luneo-obs generate` rewrites generated overlays); `kubectl kustomize` fails on it"),
-                );
-            }
-        }
-    }
-    // Manifests in the overlay that nothing lists.
-    let prefix = format!("{dir}/");
-    for p in files.keys() {
-        let Some(rest) = p.strip_prefix(&prefix) else {
-            continue;
-        };
-        let is_manifest =
-            rest.ends_with(".yaml") || rest.ends_with(".yml") || rest.ends_with(".json");
-        if !is_manifest
-            || KUSTOMIZATION_NAMES.contains(&rest)
-            || listed.contains(p)
-            || sub_dirs.iter().any(|s| p.starts_with(s.as_str()))
-        {
-            continue;
-        }
-        if KUSTOMIZATION_NAMES
-            .iter()
-            .any(|n| rest.ends_with(&format!("/{n}")))
-        {
-            continue;
-        }
-        out.push(
-            Diagnostic::warning(
-                &codes::OVERLAY_UNLISTED_FILE,
-                &shown(p),
-                Pos { line: 1, column: 1 },
-                format!(
-                    "this file is not listed in {}: it is never deployed",
-                    kpath.rsplit('/').next().unwrap_or("kustomization.yaml")
-                ),
-            )
-            .with_hint("list it under `resources:` or delete it"),
-        );
-    }
-    // Parse the listed objects.
-    let mut objs: Vec<Obj> = Vec::new();
-    for p in &listed {
-        let text = files.get(p).cloned().unwrap_or_default();
-        match yaml::parse(&shown(p), &text) {
-            Ok(doc) => {
-                let o = Obj {
-                    rel: p.clone(),
-                    shown: shown(p),
-                    text,
-                    doc,
-                };
-                if o.kind().is_empty() || o.str_at("/apiVersion").is_none() || o.name().is_empty() {
-                    out.push(Diagnostic::error(&codes::OVERLAY_BAD_OBJECT, &o.shown, o.doc.pos(""), "not a Kubernetes object: apiVersion, kind and metadata.name are required").with_hint("regenerate the overlay with `kubectl luneo-obs generate`"));
-                    continue;
-                }
-                objs.push(o);
-            }
-            Err(d) => out.extend(d),
-        }
-    }
-    for o in &objs {
-        size_check(o, out);
-    }
-    // Metrics the overlay may read: the contract plus what its rules record.
-    let mut known = contract_metrics(&l.defs);
-    for o in objs.iter().filter(|o| o.kind() == "PrometheusRule") {
-        for g in o
-            .doc
-            .value
-            .pointer("/spec/groups")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for r in g
-                .get("rules")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(rec) = r.get("record").and_then(Value::as_str) {
-                    known.insert(rec.to_string());
-                }
-            }
-        }
-    }
-    for o in objs.iter().filter(|o| o.kind() == "PrometheusRule") {
-        rule_metrics(o, &known, out);
-    }
-    // Dashboards.
-    let k = &l.defs.spec.kubernetes;
-    let mut uids: BTreeMap<String, String> = BTreeMap::new();
-    for o in objs.iter().filter(|o| o.kind() == "ConfigMap") {
-        let labels = o.doc.value.pointer("/metadata/labels");
-        let has_label = labels
-            .and_then(|v| v.get(&k.dashboard_label.key))
-            .and_then(Value::as_str)
-            == Some(k.dashboard_label.value.as_str());
-        let json_keys: Vec<String> = o
-            .doc
-            .value
-            .get("data")
-            .and_then(Value::as_object)
-            .map(|d| d.keys().filter(|k| k.ends_with(".json")).cloned().collect())
-            .unwrap_or_default();
-        let in_dashboards = o.rel.contains("/dashboards/");
-        if !in_dashboards && !has_label {
-            continue;
-        }
-        if !has_label {
-            let at = if labels.is_some() {
-                "metadata.labels"
-            } else {
-                "metadata"
-            };
-            out.push(
-                Diagnostic::error(&codes::DASHBOARD_MISSING_LABEL, &o.shown, o.doc.key_pos(at), format!("ConfigMap `{}` lacks the label `{}: \"{}\"`: the Grafana sidecar ignores it", o.name(), k.dashboard_label.key, k.dashboard_label.value))
-                    .with_hint("generated dashboards carry spec.kubernetes.dashboardLabel; regenerate with `kubectl luneo-obs generate` (or fix the definitions if the sidecar watches another label)"),
-            );
-        }
-        if o.doc
-            .value
-            .pointer("/metadata/annotations")
-            .and_then(|a| a.get(&k.dashboard_folder_annotation))
-            .is_none()
-        {
-            out.push(
-                Diagnostic::warning(&codes::DASHBOARD_MISSING_FOLDER, &o.shown, o.doc.pos("metadata"), format!("ConfigMap `{}` has no `{}` annotation: the dashboard lands in Grafana's General folder", o.name(), k.dashboard_folder_annotation))
-                    .with_hint("regenerate with `kubectl luneo-obs generate`"),
-            );
-        }
-        for key in json_keys {
-            let text = o
-                .doc
-                .value
-                .pointer(&format!(
-                    "/data/{}",
-                    key.replace('~', "~0").replace('/', "~1")
-                ))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            match serde_json::from_str::<Value>(text) {
-                Ok(json) => {
-                    let d = Dash { obj: o, key: key.clone(), json };
-                    if let Some(uid) = d.json.get("uid").and_then(Value::as_str) {
-                        if let Some(first) = uids.get(uid) {
-                            out.push(
-                                Diagnostic::error(&codes::DASHBOARD_DUPLICATE_UID, &o.shown, d.locate(&format!("\"uid\":{}", Value::String(uid.to_string()))), format!("dashboard uid `{uid}` is already used by {first}: Grafana keeps only one of them"))
-                                    .with_hint("give every dashboard of an overlay its own uid"),
-                            );
-                        } else {
-                            uids.insert(uid.to_string(), o.shown.clone());
-                        }
-                    }
-                    check_dashboard(&d, &l.defs, &known, out);
-                }
-                Err(e) => out.push(
-                    Diagnostic::error(&codes::DASHBOARD_BAD_JSON, &o.shown, json_pos(o, &key, e.line(), e.column()), format!("dashboard `{key}` is not valid JSON: {e}"))
-                        .with_hint("dashboards are generated: regenerate with `kubectl luneo-obs generate` instead of editing the JSON"),
-                ),
-            }
-        }
-    }
-}
-
-/// File position of (line, column) inside a data entry's JSON; exact for block scalars.
-fn json_pos(o: &Obj, key: &str, line: usize, column: usize) -> Pos {
-    let kp = o.doc.key_pos(&format!("data.{key}"));
-    let lines: Vec<&str> = o.text.lines().collect();
-    let is_block = lines
-        .get(kp.line.saturating_sub(1))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, rest)| rest.trim_start().starts_with(['|', '>']))
-        .unwrap_or(false);
-    if !is_block || line == 0 {
-        return kp;
-    }
-    let indent = lines
-        .get(kp.line)
-        .map(|l| l.len() - l.trim_start().len())
-        .unwrap_or(0);
-    Pos {
-        line: kp.line + line,
-        column: indent + column.max(1),
-    }
-}
-
-fn size_check(o: &Obj, out: &mut Vec<Diagnostic>) {
-    let Some(sz) = size_of(&o.rel, &o.doc.value) else {
-        return;
-    };
-    let at = o.doc.pos("metadata.name");
-    let what = format!("{} `{}`", sz.kind, sz.name);
-    let data = if sz.kind == "ConfigMap" {
-        format!(
-            "; data {} bytes ({} margin under the 1 MiB ConfigMap limit)",
-            grouped(sz.data_bytes),
-            margin(sz.data_bytes, CONFIGMAP_LIMIT)
-        )
-    } else {
-        String::new()
-    };
-    let msg = format!("{what}: {} bytes as `kubectl apply` stores it ({} margin under the {}-byte last-applied-configuration limit){data}", grouped(sz.applied_bytes), margin(sz.applied_bytes, APPLY_LIMIT), grouped(APPLY_LIMIT));
-    let hint = "keep dashboards small (template variables, not one panel per queue/route), or apply server-side (Argo CD `ServerSideApply=true`)";
-    let d = if sz.applied_bytes > APPLY_LIMIT || sz.data_bytes > CONFIGMAP_LIMIT {
-        Diagnostic::error(
-            &codes::OVERLAY_OBJECT_SIZE,
-            &o.shown,
-            at,
-            format!("{msg}: over the limit, `kubectl apply` rejects it"),
-        )
-        .with_hint(hint)
-    } else if sz.applied_bytes > SIZE_BUDGET {
-        Diagnostic::warning(
-            &codes::OVERLAY_OBJECT_SIZE,
-            &o.shown,
-            at,
-            format!("{msg}: above the {}-byte budget", grouped(SIZE_BUDGET)),
-        )
-        .with_hint(hint)
-    } else {
-        Diagnostic::new(
-            &codes::OVERLAY_OBJECT_SIZE,
-            Severity::Info,
-            &o.shown,
-            at,
-            msg,
-        )
-    };
-    out.push(d);
-}
-
-/// Walk panels, including those nested in rows.
-fn all_panels(dash: &Value) -> Vec<&Value> {
-    let mut v = Vec::new();
-    for p in dash
-        .get("panels")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        v.push(p);
-        for c in p
-            .get("panels")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            v.push(c);
-        }
-    }
-    v
-}
-
-fn is_datasource_var(v: Option<&Value>) -> bool {
-    match v {
-        None => true, // inherits the panel's
-        Some(Value::Object(o)) => matches!(
-            o.get("uid").and_then(Value::as_str),
-            Some("${datasource}" | "$datasource")
-        ),
-        Some(Value::String(s)) => s == "${datasource}" || s == "$datasource",
-        Some(_) => false,
-    }
-}
-
-fn check_dashboard(
-    d: &Dash<'_>,
-    defs: &Definitions,
-    known: &BTreeSet<String>,
-    out: &mut Vec<Diagnostic>,
-) {
-    let file = d.obj.shown.as_str();
-    let j = &d.json;
-    let uid = j.get("uid").and_then(Value::as_str).unwrap_or("");
-    if uid.is_empty()
-        || uid.len() > 40
-        || !uid
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        // Top-level keys only: `"uid":"<value>"` (datasource refs also carry a uid).
-        let at = d.locate(&format!("\"uid\":{}", Value::String(uid.to_string())));
-        out.push(
-            Diagnostic::error(
-                &codes::DASHBOARD_UID,
-                file,
-                at,
-                format!("dashboard uid `{uid}` must be 1 to 40 characters of [a-zA-Z0-9-_]"),
-            )
-            .with_hint("alert dashboard_url links rely on stable uids: keep the generated one"),
-        );
-    }
-    // Settings from the definitions.
-    if let Some(kind) = Kind::from_uid(uid) {
-        let s = kind.settings(defs);
-        let refresh = j.get("refresh").and_then(Value::as_str).unwrap_or("");
-        if refresh != s.refresh {
-            out.push(
-                Diagnostic::error(&codes::DASHBOARD_REFRESH, file, d.locate(&format!("\"refresh\":{}", j.get("refresh").cloned().unwrap_or(Value::Null))), format!("dashboard `{uid}` refreshes every `{refresh}`, the definitions say `{}` ({}.refresh)", s.refresh, kind.settings_path()))
-                    .with_hint("change the definitions and regenerate, never the dashboard"),
-            );
-        }
-        let from = j
-            .pointer("/time/from")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let to = j.pointer("/time/to").and_then(Value::as_str).unwrap_or("");
-        let want = dashboards::time_from(defs, kind);
-        if from != want || to != "now" {
-            out.push(
-                Diagnostic::error(&codes::DASHBOARD_TIME_RANGE, file, d.locate("\"time\":"), format!("dashboard `{uid}` opens on {from} .. {to}, the definitions say {want} .. now ({}.timeRange)", kind.settings_path()))
-                    .with_hint("change the definitions and regenerate, never the dashboard"),
-            );
-        }
-    }
-    // Variables.
-    let vars: Vec<&Value> = j
-        .pointer("/templating/list")
-        .and_then(Value::as_array)
-        .map(|l| l.iter().collect())
-        .unwrap_or_default();
-    let names: BTreeSet<String> = vars
-        .iter()
-        .filter_map(|v| v.get("name").and_then(Value::as_str))
-        .map(str::to_string)
-        .collect();
-    if !vars.iter().any(|v| {
-        v.get("type").and_then(Value::as_str) == Some("datasource")
-            && v.get("name").and_then(Value::as_str) == Some("datasource")
-    }) {
-        out.push(Diagnostic::error(&codes::DASHBOARD_DATASOURCE, file, d.locate("\"templating\":"), format!("dashboard `{uid}` has no `datasource` variable of type datasource")).with_hint("panels must query through ${datasource} so the dashboard works with any Prometheus"));
-    }
-    for v in &vars {
-        if v.get("type").and_then(Value::as_str) != Some("query") {
-            continue;
-        }
-        let q = match v.get("query") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Object(o)) => o
-                .get("query")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
-            _ => String::new(),
-        };
-        let inner = label_values_arg(&q).unwrap_or(q.as_str()).to_string();
-        if !inner.is_empty() {
-            let pos = d.locate_str(&q);
-            let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
-            query_checks(
-                file,
-                pos,
-                &format!("variable `{name}`"),
-                &inner,
-                &names,
-                known,
-                out,
-            );
-        }
-    }
-    // Panels.
-    let panels = all_panels(j);
-    let mut ids: BTreeMap<i64, &Value> = BTreeMap::new();
-    let mut boxes: Vec<(&Value, [i64; 4])> = Vec::new();
-    let mut titles: BTreeMap<&str, usize> = BTreeMap::new();
-    for p in &panels {
-        let title = p
-            .get("title")
-            .and_then(Value::as_str)
-            .unwrap_or("(untitled)");
-        let ptype = p.get("type").and_then(Value::as_str).unwrap_or("");
-        let seen = titles.entry(title).or_insert(0);
-        let pos = d.panel_pos(p, *seen);
-        *seen += 1;
-        if *seen > 1 && ptype != "row" {
-            out.push(
-                Diagnostic::warning(
-                    &codes::DASHBOARD_DUPLICATE_TITLE,
-                    file,
-                    pos,
-                    format!("another panel is already titled `{title}`"),
-                )
-                .with_hint(
-                    "give every panel its own title (people and links refer to panels by title)",
-                ),
-            );
-        }
-        if let Some(id) = p.get("id").and_then(Value::as_i64) {
-            if ids.insert(id, p).is_some() {
-                out.push(Diagnostic::error(&codes::DASHBOARD_DUPLICATE_PANEL_ID, file, pos, format!("panel `{title}` reuses id {id}")).with_hint("panel ids must be unique within a dashboard (links and the panel editor use them)"));
-            }
-        }
-        if let Some(g) = p.get("gridPos") {
-            let n = |k: &str| g.get(k).and_then(Value::as_i64).unwrap_or(0);
-            let b = [n("x"), n("y"), n("w"), n("h")];
-            if let Some((other, _)) = boxes.iter().find(|(_, o)| {
-                b[0] < o[0] + o[2] && o[0] < b[0] + b[2] && b[1] < o[1] + o[3] && o[1] < b[1] + b[3]
-            }) {
-                let ot = other
-                    .get("title")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(untitled)");
-                out.push(
-                    Diagnostic::error(
-                        &codes::DASHBOARD_GRID_OVERLAP,
-                        file,
-                        pos,
-                        format!("panel `{title}` overlaps panel `{ot}` on the grid"),
-                    )
-                    .with_hint("Grafana pushes overlapping panels around: fix gridPos"),
-                );
-            }
-            boxes.push((p, b));
-        }
-        if ptype == "row" {
-            continue;
-        }
-        if matches!(
-            ptype,
-            "stat" | "timeseries" | "table" | "gauge" | "bargauge"
-        ) && p
-            .pointer("/fieldConfig/defaults/unit")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .is_empty()
-        {
-            out.push(
-                Diagnostic::warning(
-                    &codes::DASHBOARD_MISSING_UNIT,
-                    file,
-                    pos,
-                    format!("{ptype} panel `{title}` has no unit"),
-                )
-                .with_hint(
-                    "set fieldConfig.defaults.unit (ms, s, reqps, percent, percentunit, short...)",
-                ),
-            );
-        }
-        let targets: Vec<&Value> = p
-            .get("targets")
-            .and_then(Value::as_array)
-            .map(|t| t.iter().collect())
-            .unwrap_or_default();
-        if !is_datasource_var(p.get("datasource"))
-            || targets
-                .iter()
-                .any(|t| !is_datasource_var(t.get("datasource")))
-        {
-            out.push(Diagnostic::error(&codes::DASHBOARD_DATASOURCE, file, pos, format!("panel `{title}` does not query through the ${{datasource}} variable")).with_hint("set datasource {\"type\":\"prometheus\",\"uid\":\"${datasource}\"} on the panel and its targets"));
-        }
-        for t in targets {
-            let Some(expr) = t.get("expr").and_then(Value::as_str) else {
-                continue;
-            };
-            let rid = t.get("refId").and_then(Value::as_str).unwrap_or("?");
-            let tpos = d.locate_str(expr);
-            let mut found = Vec::new();
-            query_checks(
-                file,
-                tpos,
-                &format!("panel `{title}` target {rid}"),
-                expr,
-                &names,
-                known,
-                &mut found,
-            );
-            // The SLO health panel queries the alert expressions as the alerts evaluate
-            // them, fixed windows included, so a tile shows the value the alert sees.
-            if ptype == crate::generate::slos::PANEL_TYPE {
-                found.retain(|x| x.code != codes::DASHBOARD_RATE_INTERVAL.id);
-            }
-            out.extend(found);
-        }
-    }
-}
-
-/// `label_values(expr, label)` -> `expr`; `label_values(label)` -> None.
-fn label_values_arg(q: &str) -> Option<&str> {
-    let inner = q.trim().strip_prefix("label_values(")?.strip_suffix(')')?;
-    let (expr, _label) = inner.rsplit_once(',')?;
-    Some(expr.trim())
-}
-
-/// Sentinel durations the checks substitute for Grafana's range variables.
-#[cfg(feature = "promql")]
-const RATE_INTERVAL_SENTINEL: &str = "4242s";
-#[cfg(feature = "promql")]
-const RANGE_SENTINEL: &str = "4243s";
-
-/// Substitute Grafana variables in `expr`: `$name`, `${name}`, `${name:format}` and
-/// `[[name]]`. `value(name)` gives the replacement; `Err(name)` for the first variable it
-/// does not know.
-pub fn interpolate(expr: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let mut out = String::with_capacity(expr.len());
-    let b = expr.as_bytes();
-    let mut i = 0;
-    let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    while i < b.len() {
-        let (name, end) = if b[i] == b'$' && i + 1 < b.len() && b[i + 1] == b'{' {
-            match expr[i + 2..].find('}') {
-                Some(close) => {
-                    let inner = &expr[i + 2..i + 2 + close];
-                    (
-                        Some(inner.split(':').next().unwrap_or("").to_string()),
-                        i + 3 + close,
-                    )
-                }
-                None => (None, i + 1),
-            }
-        } else if b[i] == b'$' && i + 1 < b.len() && is_name(b[i + 1]) {
-            let mut j = i + 1;
-            while j < b.len() && is_name(b[j]) {
-                j += 1;
-            }
-            (Some(expr[i + 1..j].to_string()), j)
-        } else if b[i] == b'[' && expr[i..].starts_with("[[") {
-            match expr[i + 2..].find("]]") {
-                Some(close) if expr[i + 2..i + 2 + close].bytes().all(is_name) && close > 0 => {
-                    (Some(expr[i + 2..i + 2 + close].to_string()), i + 4 + close)
-                }
-                _ => (None, i + 1),
-            }
-        } else {
-            (
-                None,
-                i + expr[i..].chars().next().map(char::len_utf8).unwrap_or(1),
-            )
-        };
-        match name {
-            Some(n) => {
-                out.push_str(&value(&n).ok_or(n)?);
-                i = end;
-            }
-            None => {
-                out.push_str(&expr[i..end]);
-                i = end;
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Replacement values for validation: Grafana's built-ins as sentinel durations, the
-/// dashboard's own variables as a plain label value.
-#[cfg(feature = "promql")]
-fn check_value(vars: &BTreeSet<String>, name: &str) -> Option<String> {
-    match name {
-        "__rate_interval" => Some(RATE_INTERVAL_SENTINEL.into()),
-        "__range" => Some(RANGE_SENTINEL.into()),
-        "__interval" => Some("4241s".into()),
-        "__range_s" => Some("4243".into()),
-        "__range_ms" => Some("4243000".into()),
-        "__interval_ms" => Some("4241000".into()),
-        n if vars.contains(n) => Some("luneo_obs_value".into()),
-        _ => None,
-    }
-}
-
-#[cfg(feature = "promql")]
-fn query_checks(
-    file: &str,
-    pos: Pos,
-    what: &str,
-    expr: &str,
-    vars: &BTreeSet<String>,
-    known: &BTreeSet<String>,
-    out: &mut Vec<Diagnostic>,
-) {
-    use promql_parser::parser::{self, Expr};
-    let text = match interpolate(expr, &|n| check_value(vars, n)) {
-        Ok(t) => t,
-        Err(name) => {
-            out.push(
-                Diagnostic::error(&codes::DASHBOARD_UNKNOWN_VARIABLE, file, pos, format!("{what} uses `${name}`, which the dashboard does not define"))
-                    .with_hint(format!("defined variables: {}; Grafana built-ins: $__rate_interval, $__interval, $__range", vars.iter().map(String::as_str).collect::<Vec<_>>().join(", "))),
-            );
-            return;
-        }
-    };
-    let ast = match parser::parse(&text) {
-        Ok(a) => a,
-        Err(e) => {
-            out.push(
-                Diagnostic::error(&codes::DASHBOARD_PROMQL_PARSE, file, pos, format!("{what}: the query does not parse once variables are substituted: {e}"))
-                    .with_hint("promql-parser gives no position inside the query; check parentheses, durations and quotes"),
-            );
-            return;
-        }
-    };
-    let mut metrics = BTreeSet::new();
-    let mut fixed = Vec::new();
-    crate::verify::rules::walk(&ast, &mut |e| match e {
-        Expr::VectorSelector(vs) => metrics.extend(selector_metric(vs)),
-        Expr::MatrixSelector(ms) => metrics.extend(selector_metric(&ms.vs)),
-        Expr::Call(c) if matches!(c.func.name, "rate" | "irate" | "increase") => {
-            if let Some(Expr::MatrixSelector(ms)) = c.args.args.first().map(|a| a.as_ref()) {
-                let secs = ms.range.as_secs();
-                if secs != 4242 && secs != 4243 {
-                    fixed.push(c.func.name);
-                }
-            }
-        }
-        _ => {}
-    });
-    for f in fixed {
-        out.push(
-            Diagnostic::warning(&codes::DASHBOARD_RATE_INTERVAL, file, pos, format!("{what}: `{f}` over a fixed window; Grafana's $__rate_interval adapts it to the scrape interval and the zoom level"))
-                .with_hint("write `[$__rate_interval]` (or `[$__range]` for a whole-range total)"),
-        );
-    }
-    for m in metrics.iter().filter(|m| !known.contains(*m)) {
-        out.push(
-            Diagnostic::error(&codes::DASHBOARD_UNKNOWN_METRIC, file, pos, format!("{what} reads `{m}`, which is neither in the metric contract (spec.metrics) nor recorded by a rule of this overlay"))
-                .with_hint("add the metric to spec.metrics, or fix its name; a dashboard on a missing metric shows \"No data\""),
-        );
-    }
-}
-
-#[cfg(not(feature = "promql"))]
-fn query_checks(
-    _: &str,
-    _: Pos,
-    _: &str,
-    _: &str,
-    _: &BTreeSet<String>,
-    _: &BTreeSet<String>,
-    _: &mut Vec<Diagnostic>,
-) {
-}
-
-#[cfg(feature = "promql")]
-fn selector_metric(vs: &promql_parser::parser::VectorSelector) -> Option<String> {
-    use promql_parser::label::MatchOp;
-    vs.name.clone().or_else(|| {
-        vs.matchers
-            .matchers
-            .iter()
-            .find(|m| m.name == "__name__" && matches!(m.op, MatchOp::Equal))
-            .map(|m| m.value.clone())
-    })
-}
-
-#[cfg(feature = "promql")]
-fn rule_metrics(o: &Obj, known: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
-    use promql_parser::parser::{self, Expr};
-    for (gi, g) in o
-        .doc
-        .value
-        .pointer("/spec/groups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        for (ri, r) in g
-            .get("rules")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let Some(expr) = r.get("expr").and_then(Value::as_str) else {
-                continue;
-            };
-            // Parse errors are reported by the rule checks (promql/parse-error).
-            let Ok(ast) = parser::parse(expr) else {
-                continue;
-            };
-            let mut metrics = BTreeSet::new();
-            crate::verify::rules::walk(&ast, &mut |e| match e {
-                Expr::VectorSelector(vs) => metrics.extend(selector_metric(vs)),
-                Expr::MatrixSelector(ms) => metrics.extend(selector_metric(&ms.vs)),
-                _ => {}
-            });
-            let name = r
-                .get("alert")
-                .or_else(|| r.get("record"))
-                .and_then(Value::as_str)
-                .unwrap_or("?");
-            for m in metrics.iter().filter(|m| !known.contains(*m)) {
-                out.push(
-                    Diagnostic::error(&codes::RULES_UNKNOWN_METRIC, &o.shown, o.doc.pos(&format!("spec.groups[{gi}].rules[{ri}].expr")), format!("rule `{name}` reads `{m}`, which is neither in the metric contract (spec.metrics) nor recorded by a rule of this overlay"))
-                        .with_hint("add the metric to spec.metrics, or fix its name"),
-                );
-            }
-        }
-    }
-}
-
-#[cfg(not(feature = "promql"))]
-fn rule_metrics(_: &Obj, _: &BTreeSet<String>, _: &mut Vec<Diagnostic>) {}
-
 #[cfg(all(test, feature = "promql"))]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::diag::Severity;
+    use crate::generate::dashboards;
     use crate::ops::api::{self, GenerateRequest, ManifestTree, ValidateRequest};
 
     const P: &str = "infrastructure/kubernetes/overlays/observability-primary";
@@ -1385,21 +803,5 @@ mod tests {
             find(&d, "dashboard/rate-interval", &path).line,
             line_of(&text, "[5m]")
         );
-    }
-
-    #[test]
-    fn interpolation_handles_grafana_forms() {
-        let vars: BTreeSet<String> = ["queue".to_string()].into();
-        let v = |n: &str| check_value(&vars, n);
-        assert_eq!(
-            interpolate("rate(x{q=~\"${queue:regex}\"}[$__rate_interval])", &v).unwrap(),
-            "rate(x{q=~\"luneo_obs_value\"}[4242s])"
-        );
-        assert_eq!(
-            interpolate("x{q=\"[[queue]]\", é=\"$queue\"}", &v).unwrap(),
-            "x{q=\"luneo_obs_value\", é=\"luneo_obs_value\"}"
-        );
-        assert_eq!(interpolate("a$ b", &v).unwrap(), "a$ b");
-        assert_eq!(interpolate("x{q=\"$nope\"}", &v), Err("nope".to_string()));
     }
 }
