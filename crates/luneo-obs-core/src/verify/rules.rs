@@ -1,15 +1,20 @@
 //! Checks on rule groups, beyond parsing. They run on the rules we generate (positions
 //! map back to the definitions) and on PrometheusRules found on disk (positions in the
 //! manifest). Every check has an id; docs/checks.md lists them.
+//!
+//! Each check of a rule is one small function listed in [`RULE_CHECKS`] (or, for a check
+//! of one function call of the expression, in [`CALL_CHECKS`]); it reads a [`RuleAt`] and
+//! reports through it.
 
 use std::collections::BTreeSet;
 
-use promql_parser::parser::{self, Expr};
+use promql_parser::parser::{self, AggregateExpr, BinaryExpr, Call, Expr};
 
 use crate::diag::registry as codes;
 use crate::diag::Check;
 use crate::diag::Severity;
 use crate::generate::rules::{Rule, RuleGroup};
+use crate::model::duration;
 
 /// A problem found in one rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +29,9 @@ pub struct Finding {
     pub hint: String,
 }
 
-const RANGE_FUNCS: &[&str] = &[
+/// Range functions that need two samples in their window (the range functions
+/// `promql/rate-window` checks).
+const TWO_SAMPLE_FUNCS: &[&str] = &[
     "rate",
     "irate",
     "increase",
@@ -32,18 +39,6 @@ const RANGE_FUNCS: &[&str] = &[
     "delta",
     "idelta",
     "predict_linear",
-    "resets",
-    "changes",
-    "avg_over_time",
-    "min_over_time",
-    "max_over_time",
-    "sum_over_time",
-    "count_over_time",
-    "quantile_over_time",
-    "stddev_over_time",
-    "last_over_time",
-    "present_over_time",
-    "absent_over_time",
 ];
 
 /// Labels an expression's result is known to carry.
@@ -56,6 +51,12 @@ enum LabelSet {
 }
 
 impl LabelSet {
+    fn none() -> Self {
+        LabelSet::Exact(BTreeSet::new())
+    }
+    fn any() -> Self {
+        LabelSet::Open(BTreeSet::new())
+    }
     fn has(&self, l: &str) -> bool {
         match self {
             LabelSet::Exact(s) => s.contains(l),
@@ -102,111 +103,111 @@ impl LabelSet {
     }
 }
 
+/// The labels of an expression's result.
 fn labels_of(e: &Expr) -> LabelSet {
     match e {
-        Expr::VectorSelector(_) | Expr::MatrixSelector(_) => LabelSet::Open(BTreeSet::new()),
-        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => LabelSet::Exact(BTreeSet::new()),
+        Expr::VectorSelector(_) | Expr::MatrixSelector(_) => LabelSet::any(),
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => LabelSet::none(),
         Expr::Paren(p) => labels_of(&p.expr),
         Expr::Unary(u) => labels_of(&u.expr),
         Expr::Subquery(s) => labels_of(&s.expr),
-        Expr::Aggregate(a) => {
-            let inner = labels_of(&a.expr);
-            let op = a.op.to_string();
-            let base = match &a.modifier {
-                Some(m) if m.is_include() => {
-                    let keep: BTreeSet<String> = m
-                        .labels()
-                        .labels
-                        .iter()
-                        .filter(|l| inner.has(l))
-                        .cloned()
-                        .collect();
-                    LabelSet::Exact(keep)
-                }
-                Some(m) => m.labels().labels.iter().fold(inner, |s, l| s.remove(l)),
-                None => LabelSet::Exact(BTreeSet::new()),
-            };
-            if op == "count_values" {
-                if let Some(p) = &a.param {
-                    if let Expr::StringLiteral(s) = p.as_ref() {
-                        return base.add(&s.val);
-                    }
-                }
-            }
-            if matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio") {
-                return labels_of(&a.expr);
-            }
-            base
+        Expr::Aggregate(a) => aggregate_labels(a),
+        Expr::Call(c) => call_labels(c),
+        Expr::Binary(b) => binary_labels(b),
+        Expr::Extension(_) => LabelSet::any(),
+    }
+}
+
+/// `by (...)` keeps the listed labels the input has, `without (...)` removes them;
+/// `count_values` adds its label, `topk` & co keep the input's labels.
+fn aggregate_labels(a: &AggregateExpr) -> LabelSet {
+    let inner = labels_of(&a.expr);
+    let op = a.op.to_string();
+    let base = match &a.modifier {
+        Some(m) if m.is_include() => {
+            let keep: BTreeSet<String> = m
+                .labels()
+                .labels
+                .iter()
+                .filter(|l| inner.has(l))
+                .cloned()
+                .collect();
+            LabelSet::Exact(keep)
         }
-        Expr::Call(c) => {
-            let args = &c.args.args;
-            match c.func.name {
-                "vector" | "time" | "scalar" | "pi" => LabelSet::Exact(BTreeSet::new()),
-                "absent" | "absent_over_time" => {
-                    let mut s = BTreeSet::new();
-                    let vs = match args.first().map(|a| a.as_ref()) {
-                        Some(Expr::VectorSelector(v)) => Some(v),
-                        Some(Expr::MatrixSelector(m)) => Some(&m.vs),
-                        _ => None,
-                    };
-                    if let Some(vs) = vs {
-                        for m in &vs.matchers.matchers {
-                            if matches!(m.op, promql_parser::label::MatchOp::Equal)
-                                && m.name != "__name__"
-                            {
-                                s.insert(m.name.clone());
-                            }
-                        }
-                    }
-                    LabelSet::Exact(s)
-                }
-                "histogram_quantile" => args
-                    .get(1)
-                    .map(|a| labels_of(a).remove("le"))
-                    .unwrap_or(LabelSet::Exact(BTreeSet::new())),
-                "label_replace" => {
-                    let base = args
-                        .first()
-                        .map(|a| labels_of(a))
-                        .unwrap_or(LabelSet::Exact(BTreeSet::new()));
-                    match args.get(1).map(|a| a.as_ref()) {
-                        Some(Expr::StringLiteral(s)) => base.add(&s.val),
-                        _ => base,
-                    }
-                }
-                _ => args
-                    .iter()
-                    .find(|a| {
-                        !matches!(a.as_ref(), Expr::NumberLiteral(_) | Expr::StringLiteral(_))
-                    })
-                    .map(|a| labels_of(a))
-                    .unwrap_or(LabelSet::Exact(BTreeSet::new())),
+        Some(m) => m.labels().labels.iter().fold(inner, |s, l| s.remove(l)),
+        None => LabelSet::none(),
+    };
+    if op == "count_values" {
+        if let Some(Expr::StringLiteral(s)) = a.param.as_deref() {
+            return base.add(&s.val);
+        }
+    }
+    if matches!(op.as_str(), "topk" | "bottomk" | "limitk" | "limit_ratio") {
+        return labels_of(&a.expr);
+    }
+    base
+}
+
+fn call_labels(c: &Call) -> LabelSet {
+    let args = &c.args.args;
+    match c.func.name {
+        "vector" | "time" | "scalar" | "pi" => LabelSet::none(),
+        "absent" | "absent_over_time" => absent_labels(args.first().map(|a| a.as_ref())),
+        "histogram_quantile" => args
+            .get(1)
+            .map(|a| labels_of(a).remove("le"))
+            .unwrap_or(LabelSet::none()),
+        "label_replace" => {
+            let base = args
+                .first()
+                .map(|a| labels_of(a))
+                .unwrap_or(LabelSet::none());
+            match args.get(1).map(|a| a.as_ref()) {
+                Some(Expr::StringLiteral(s)) => base.add(&s.val),
+                _ => base,
             }
         }
-        Expr::Binary(b) => {
-            let l = labels_of(&b.lhs);
-            let r = labels_of(&b.rhs);
-            let op = b.op.to_string();
-            let scalar = |e: &Expr| {
-                matches!(e, Expr::NumberLiteral(_))
-                    || matches!(e, Expr::Call(c) if c.func.name == "scalar")
-            };
-            if scalar(&b.lhs) {
-                return r;
-            }
-            if scalar(&b.rhs) {
-                return l;
-            }
-            match op.as_str() {
-                "or" => l.intersect(r),
-                _ => {
-                    // One-to-one and many-to-one keep the left side's labels; `on(...)` with
-                    // group_left/right adds the included labels (kept simple: left side).
-                    l
-                }
-            }
+        _ => args
+            .iter()
+            .find(|a| !matches!(a.as_ref(), Expr::NumberLiteral(_) | Expr::StringLiteral(_)))
+            .map(|a| labels_of(a))
+            .unwrap_or(LabelSet::none()),
+    }
+}
+
+/// `absent(x{a="b"})` returns one series with the labels of its equality matchers.
+fn absent_labels(arg: Option<&Expr>) -> LabelSet {
+    let vs = match arg {
+        Some(Expr::VectorSelector(v)) => Some(v),
+        Some(Expr::MatrixSelector(m)) => Some(&m.vs),
+        _ => None,
+    };
+    let mut s = BTreeSet::new();
+    for m in vs.iter().flat_map(|vs| &vs.matchers.matchers) {
+        if matches!(m.op, promql_parser::label::MatchOp::Equal) && m.name != "__name__" {
+            s.insert(m.name.clone());
         }
-        Expr::Extension(_) => LabelSet::Open(BTreeSet::new()),
+    }
+    LabelSet::Exact(s)
+}
+
+fn binary_labels(b: &BinaryExpr) -> LabelSet {
+    let l = labels_of(&b.lhs);
+    let r = labels_of(&b.rhs);
+    let scalar = |e: &Expr| {
+        matches!(e, Expr::NumberLiteral(_)) || matches!(e, Expr::Call(c) if c.func.name == "scalar")
+    };
+    if scalar(&b.lhs) {
+        return r;
+    }
+    if scalar(&b.rhs) {
+        return l;
+    }
+    match b.op.to_string().as_str() {
+        "or" => l.intersect(r),
+        // One-to-one and many-to-one keep the left side's labels; `on(...)` with
+        // group_left/right adds the included labels (kept simple: left side).
+        _ => l,
     }
 }
 
@@ -313,22 +314,78 @@ pub fn check_groups(groups: &[RuleGroup], scrape_ms: u64) -> Vec<Finding> {
     out
 }
 
-fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Finding>) {
-    let mut push = |code: &'static Check,
-                    severity: Severity,
-                    field: &'static str,
-                    message: String,
-                    hint: String| {
-        out.push(Finding {
+/// One rule being checked: where it is, the rule and its parsed expression, and where
+/// findings go.
+struct RuleAt<'a> {
+    group: usize,
+    rule: usize,
+    r: &'a Rule,
+    /// The alert or record name.
+    name: String,
+    expr: &'a Expr,
+    scrape_ms: u64,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> RuleAt<'a> {
+    fn push(
+        &mut self,
+        code: &'static Check,
+        severity: Severity,
+        field: &'static str,
+        message: String,
+        hint: impl Into<String>,
+    ) {
+        self.out.push(Finding {
             code,
             severity,
-            group: gi,
-            rule: ri,
+            group: self.group,
+            rule: self.rule,
             field,
             message,
-            hint,
+            hint: hint.into(),
         });
-    };
+    }
+
+    /// The alert's name; `None` for a recording rule.
+    fn alert(&self) -> Option<&'a str> {
+        self.r.alert.as_deref()
+    }
+
+    /// The `severity` label.
+    fn severity(&self) -> Option<&'a str> {
+        self.r.labels.get("severity").map(String::as_str)
+    }
+
+    /// Severity `none` is the always-firing Watchdog (`vector(1)`).
+    fn is_watchdog(&self) -> bool {
+        self.severity() == Some("none")
+    }
+}
+
+/// One check of a rule whose expression parses.
+type RuleCheck = fn(&mut RuleAt<'_>);
+
+/// Every check of a rule whose expression parses, in the order they report. The checks
+/// of alerts return at once on a recording rule.
+const RULE_CHECKS: &[RuleCheck] = &[
+    each_call,
+    value_in_labels,
+    template_labels_survive,
+    for_duration,
+    comparison,
+    severity_label,
+    annotations,
+];
+
+/// One check of a function call of the expression.
+type CallCheck = for<'a> fn(&mut RuleAt<'a>, &'a Call);
+
+/// Every check of one function call of the expression, in the order they report.
+const CALL_CHECKS: &[CallCheck] = &[range_window, rate_of_sum, histogram_quantile_le];
+
+/// `promql/parse-error`, else [`RULE_CHECKS`].
+fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Finding>) {
     let name = r
         .alert
         .clone()
@@ -337,91 +394,153 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
     let expr = match parser::parse(&r.expr) {
         Ok(e) => e,
         Err(e) => {
-            push(
-                &codes::PROMQL_PARSE_ERROR,
-                Severity::Error,
-                "expr",
-                format!("`{name}`: the expression does not parse: {e}"),
-                "check parentheses, durations and quotes".into(),
-            );
+            out.push(Finding {
+                code: &codes::PROMQL_PARSE_ERROR,
+                severity: Severity::Error,
+                group: gi,
+                rule: ri,
+                field: "expr",
+                message: format!("`{name}`: the expression does not parse: {e}"),
+                hint: "check parentheses, durations and quotes".into(),
+            });
             return;
         }
     };
-    // Range windows and histogram_quantile.
-    let mut found: Vec<(&'static Check, String, String)> = Vec::new();
-    walk(&expr, &mut |e| {
+    let mut at = RuleAt {
+        group: gi,
+        rule: ri,
+        r,
+        name,
+        expr: &expr,
+        scrape_ms,
+        out,
+    };
+    for check in RULE_CHECKS {
+        check(&mut at);
+    }
+}
+
+/// Runs [`CALL_CHECKS`] on every function call of the expression.
+fn each_call(at: &mut RuleAt<'_>) {
+    let mut calls = Vec::new();
+    walk(at.expr, &mut |e| {
         if let Expr::Call(c) = e {
-            if RANGE_FUNCS.contains(&c.func.name) {
-                for a in &c.args.args {
-                    let range = match a.as_ref() {
-                        Expr::MatrixSelector(m) => Some(ms(&m.range)),
-                        Expr::Subquery(s) => Some(ms(&s.range)),
-                        _ => None,
-                    };
-                    if let Some(range) = range {
-                        let needs_two = matches!(
-                            c.func.name,
-                            "rate"
-                                | "irate"
-                                | "increase"
-                                | "deriv"
-                                | "delta"
-                                | "idelta"
-                                | "predict_linear"
-                        );
-                        if needs_two && range < 2 * scrape_ms {
-                            found.push((
-                                &codes::PROMQL_RATE_WINDOW,
-                                format!("`{name}`: {}() over {} is shorter than 2x the scrape interval ({}): it returns nothing whenever a scrape is late", c.func.name, crate::model::duration::format(range), crate::model::duration::format(scrape_ms)),
-                                format!("use a window of at least {} (4x the scrape interval is safer)", crate::model::duration::format(2 * scrape_ms)),
-                            ));
-                        }
-                    }
-                    // rate(sum(...)) is impossible in PromQL; the subquery form is the trap.
-                    if let Expr::Subquery(s) = a.as_ref() {
-                        if matches!(c.func.name, "rate" | "increase" | "irate")
-                            && matches!(strip_parens(&s.expr), Expr::Aggregate(_))
-                        {
-                            found.push((
-                                &codes::PROMQL_RATE_OF_SUM,
-                                format!("`{name}`: {}() of an aggregation: a counter reset on one series looks like a huge drop of the sum", c.func.name),
-                                "aggregate after the rate: sum(rate(x[5m]))".into(),
-                            ));
-                        }
-                    }
-                }
-            }
-            if c.func.name == "histogram_quantile" {
-                if let Some(inner) = c.args.args.get(1) {
-                    if !labels_of(inner).has("le") {
-                        found.push((
-                            &codes::PROMQL_HISTOGRAM_QUANTILE_LE,
-                            format!("`{name}`: histogram_quantile's input loses the `le` label, so every bucket collapses into one"),
-                            "keep le in the aggregation: sum by (le, ...) (rate(x_bucket[5m]))".into(),
-                        ));
-                    }
-                }
-            }
+            calls.push(c);
         }
     });
-    for (code, m, h) in found {
-        push(code, Severity::Error, "expr", m, h);
-    }
-    let Some(alert) = &r.alert else { return };
-
-    // Labels: a query value in a label makes a new alert every evaluation.
-    for (k, v) in &r.labels {
-        if v.contains("$value") || v.contains(".Value") {
-            push(&codes::ALERT_VALUE_IN_LABELS, Severity::Error, "labels", format!("`{alert}`: label `{k}` contains the query value: each evaluation is a new alert, so `for` never completes and notifications repeat"), "move the value to an annotation (description)".into());
+    for c in calls {
+        for check in CALL_CHECKS {
+            check(at, c);
         }
     }
-    // Template labels must survive the aggregation.
-    let set = labels_of(&expr);
+}
+
+/// The range of a range-vector argument (a matrix selector or a subquery).
+fn range_of(a: &Expr) -> Option<u64> {
+    match a {
+        Expr::MatrixSelector(m) => Some(ms(&m.range)),
+        Expr::Subquery(s) => Some(ms(&s.range)),
+        _ => None,
+    }
+}
+
+/// `promql/rate-window`: a window shorter than two scrapes returns nothing whenever a
+/// scrape is late.
+fn range_window<'a>(at: &mut RuleAt<'a>, c: &'a Call) {
+    if !TWO_SAMPLE_FUNCS.contains(&c.func.name) {
+        return;
+    }
+    let scrape_ms = at.scrape_ms;
+    for range in c.args.args.iter().filter_map(|a| range_of(a)) {
+        if range < 2 * scrape_ms {
+            let msg = format!("`{}`: {}() over {} is shorter than 2x the scrape interval ({}): it returns nothing whenever a scrape is late", at.name, c.func.name, duration::format(range), duration::format(scrape_ms));
+            let hint = format!(
+                "use a window of at least {} (4x the scrape interval is safer)",
+                duration::format(2 * scrape_ms)
+            );
+            at.push(
+                &codes::PROMQL_RATE_WINDOW,
+                Severity::Error,
+                "expr",
+                msg,
+                hint,
+            );
+        }
+    }
+}
+
+/// `promql/rate-of-sum`: rate(sum(...)) is impossible in PromQL; the subquery form is
+/// the trap.
+fn rate_of_sum<'a>(at: &mut RuleAt<'a>, c: &'a Call) {
+    if !matches!(c.func.name, "rate" | "increase" | "irate") {
+        return;
+    }
+    for a in &c.args.args {
+        if let Expr::Subquery(s) = a.as_ref() {
+            if matches!(strip_parens(&s.expr), Expr::Aggregate(_)) {
+                let msg = format!("`{}`: {}() of an aggregation: a counter reset on one series looks like a huge drop of the sum", at.name, c.func.name);
+                let hint = "aggregate after the rate: sum(rate(x[5m]))";
+                at.push(
+                    &codes::PROMQL_RATE_OF_SUM,
+                    Severity::Error,
+                    "expr",
+                    msg,
+                    hint,
+                );
+            }
+        }
+    }
+}
+
+/// `promql/histogram-quantile-le`: the input keeps the `le` label.
+fn histogram_quantile_le<'a>(at: &mut RuleAt<'a>, c: &'a Call) {
+    if c.func.name != "histogram_quantile" {
+        return;
+    }
+    let Some(inner) = c.args.args.get(1) else {
+        return;
+    };
+    if !labels_of(inner).has("le") {
+        let msg = format!("`{}`: histogram_quantile's input loses the `le` label, so every bucket collapses into one", at.name);
+        let hint = "keep le in the aggregation: sum by (le, ...) (rate(x_bucket[5m]))";
+        at.push(
+            &codes::PROMQL_HISTOGRAM_QUANTILE_LE,
+            Severity::Error,
+            "expr",
+            msg,
+            hint,
+        );
+    }
+}
+
+/// `alert/value-in-labels`: a query value in a label makes a new alert every evaluation.
+fn value_in_labels(at: &mut RuleAt<'_>) {
+    let Some(alert) = at.alert() else { return };
+    for (k, v) in &at.r.labels {
+        if v.contains("$value") || v.contains(".Value") {
+            let msg = format!("`{alert}`: label `{k}` contains the query value: each evaluation is a new alert, so `for` never completes and notifications repeat");
+            let hint = "move the value to an annotation (description)";
+            at.push(
+                &codes::ALERT_VALUE_IN_LABELS,
+                Severity::Error,
+                "labels",
+                msg,
+                hint,
+            );
+        }
+    }
+}
+
+/// `alert/template-labels`: labels the templates use survive the aggregation.
+fn template_labels_survive(at: &mut RuleAt<'_>) {
+    let Some(alert) = at.alert() else { return };
+    let set = labels_of(at.expr);
     let mut seen = BTreeSet::new();
+    let r = at.r;
     for (field, text) in r.annotations.iter().chain(r.labels.iter()) {
         for l in template_labels(text) {
             if !set.has(&l) && seen.insert(l.clone()) {
-                push(
+                at.push(
                     &codes::ALERT_TEMPLATE_LABELS,
                     Severity::Error,
                     "annotations",
@@ -431,59 +550,91 @@ fn check_rule(r: &Rule, gi: usize, ri: usize, scrape_ms: u64, out: &mut Vec<Find
             }
         }
     }
-    // Absent-style alerts need a `for`.
+}
+
+/// `alert/absent-for`: an absent-style alert waits at least two scrapes (the Watchdog
+/// fires at once); else `alert/missing-for`: an alert without `for` flaps.
+fn for_duration(at: &mut RuleAt<'_>) {
+    let Some(alert) = at.alert() else { return };
     let mut absent_style = false;
-    walk(&expr, &mut |e| {
+    walk(at.expr, &mut |e| {
         if let Expr::Call(c) = e {
             if matches!(c.func.name, "absent" | "absent_over_time" | "vector") {
                 absent_style = true;
             }
         }
     });
-    let for_ms = r
-        .for_
-        .as_deref()
-        .and_then(|f| crate::model::duration::parse(f).ok())
-        .unwrap_or(0);
-    // severity `none` is the always-firing Watchdog (`vector(1)`): it must fire at once.
-    let watchdog = r.labels.get("severity").map(String::as_str) == Some("none");
-    if absent_style && !watchdog && for_ms < 2 * scrape_ms {
-        push(&codes::ALERT_ABSENT_FOR, Severity::Error, "for", format!("`{alert}` fires on missing series but waits only {}: it fires after every restart or late scrape", crate::model::duration::format(for_ms)), format!("set `for` to at least {} (2x the scrape interval)", crate::model::duration::format(2 * scrape_ms)));
-    } else if r.for_.is_none() && r.labels.get("severity").map(String::as_str) != Some("none") {
-        push(
+    let for_ms =
+        at.r.for_
+            .as_deref()
+            .and_then(|f| duration::parse(f).ok())
+            .unwrap_or(0);
+    let scrape_ms = at.scrape_ms;
+    if absent_style && !at.is_watchdog() && for_ms < 2 * scrape_ms {
+        let msg = format!("`{alert}` fires on missing series but waits only {}: it fires after every restart or late scrape", duration::format(for_ms));
+        let hint = format!(
+            "set `for` to at least {} (2x the scrape interval)",
+            duration::format(2 * scrape_ms)
+        );
+        at.push(&codes::ALERT_ABSENT_FOR, Severity::Error, "for", msg, hint);
+    } else if at.r.for_.is_none() && !at.is_watchdog() {
+        let msg = format!("`{alert}` has no `for`: a single evaluation fires it, so it flaps");
+        let hint = "add for: 5m (or what the SLO tolerates)";
+        at.push(
             &codes::ALERT_MISSING_FOR,
             Severity::Warning,
             "for",
-            format!("`{alert}` has no `for`: a single evaluation fires it, so it flaps"),
-            "add for: 5m (or what the SLO tolerates)".into(),
+            msg,
+            hint,
         );
     }
-    if !filters(&expr) && r.labels.get("severity").map(String::as_str) != Some("none") {
-        push(&codes::ALERT_NO_COMPARISON, Severity::Error, "expr", format!("`{alert}`: the expression has no comparison, so it fires for every series it returns"), "end the expression with a threshold, e.g. `> 0.05`".into());
+}
+
+/// `alert/no-comparison`: the expression only returns series when the alert fires.
+fn comparison(at: &mut RuleAt<'_>) {
+    let Some(alert) = at.alert() else { return };
+    if filters(at.expr) || at.is_watchdog() {
+        return;
     }
-    match r.labels.get("severity").map(String::as_str) {
-        Some("critical" | "warning" | "info" | "none") => {}
-        other => push(
-            &codes::ALERT_METADATA,
-            Severity::Error,
-            "labels",
-            format!(
-                "`{alert}`: severity label is {}, expected critical, warning or info",
-                other
-                    .map(|s| format!("`{s}`"))
-                    .unwrap_or_else(|| "missing".into())
-            ),
-            "Alertmanager routes on severity".into(),
-        ),
-    }
+    let msg = format!(
+        "`{alert}`: the expression has no comparison, so it fires for every series it returns"
+    );
+    let hint = "end the expression with a threshold, e.g. `> 0.05`";
+    at.push(
+        &codes::ALERT_NO_COMPARISON,
+        Severity::Error,
+        "expr",
+        msg,
+        hint,
+    );
+}
+
+/// `alert/metadata`: the severity label is one Alertmanager routes on.
+fn severity_label(at: &mut RuleAt<'_>) {
+    let Some(alert) = at.alert() else { return };
+    let shown = match at.severity() {
+        Some("critical" | "warning" | "info" | "none") => return,
+        Some(s) => format!("`{s}`"),
+        None => "missing".into(),
+    };
+    let msg = format!("`{alert}`: severity label is {shown}, expected critical, warning or info");
+    let hint = "Alertmanager routes on severity";
+    at.push(&codes::ALERT_METADATA, Severity::Error, "labels", msg, hint);
+}
+
+/// `alert/metadata`: every alert carries summary, description and runbook_url.
+fn annotations(at: &mut RuleAt<'_>) {
+    let Some(alert) = at.alert() else { return };
     for a in ["summary", "description", "runbook_url"] {
-        if !r.annotations.contains_key(a) {
-            push(
+        if !at.r.annotations.contains_key(a) {
+            let msg = format!("`{alert}` has no `{a}` annotation");
+            let hint = "every alert carries summary, description and runbook_url";
+            at.push(
                 &codes::ALERT_METADATA,
                 Severity::Error,
                 "annotations",
-                format!("`{alert}` has no `{a}` annotation"),
-                "every alert carries summary, description and runbook_url".into(),
+                msg,
+                hint,
             );
         }
     }
