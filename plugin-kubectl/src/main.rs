@@ -50,7 +50,8 @@ enum Command {
         /// Output directory, replaced as a whole (atomically).
         #[arg(long, default_value = "manifests", value_name = "DIR")]
         out: PathBuf,
-        /// Write nothing; exit 1 and list the files when the tree on disk differs.
+        /// Write nothing; exit 1 when the tree on disk differs: list the missing and
+        /// extra files, and show a unified diff of each file that differs.
         #[arg(long)]
         check: bool,
         /// Drill mode: divide every alert `for` and the Alertmanager intervals by N (60: a
@@ -176,7 +177,15 @@ fn generate(
             println!("missing: {}/{f}", out.display());
         }
         for f in &d.changed {
-            println!("differs: {}/{f}", out.display());
+            let name = format!("{}/{f}", out.display());
+            println!("differs: {name}");
+            let (Some(old), Some(new)) = (on_disk.get(f), resp.files.get(f)) else {
+                continue;
+            };
+            print!(
+                "{}",
+                fsio::unified_diff(&name, old, new, fsio::DIFF_MAX_LINES)
+            );
         }
         for f in &d.extra {
             println!("extra:   {}/{f}", out.display());
