@@ -11,7 +11,7 @@ use std::path::Path;
 use luneo_obs_core::generate::docs::{DocsRequest, OBSERVABILITY_PAGE, RUNBOOKS_DIR};
 use luneo_obs_core::Source;
 
-use crate::core::Core;
+use crate::engine::Engine;
 
 /// The pages the core manages, read from `dir` (missing ones are simply absent).
 pub fn read_pages(dir: &Path) -> Result<BTreeMap<String, String>, String> {
@@ -44,9 +44,14 @@ pub fn read_pages(dir: &Path) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// Exit code 0 (in sync / written), 1 (problems or drift); `Err` when it could not run.
-pub fn run(core: &dyn Core, defs: Option<Source>, dir: &Path, check: bool) -> Result<u8, String> {
+pub fn run(
+    engine: &dyn Engine,
+    defs: Option<Source>,
+    dir: &Path,
+    check: bool,
+) -> Result<u8, String> {
     let pages = read_pages(dir)?;
-    let resp = core.docs(&DocsRequest {
+    let resp = engine.docs(&DocsRequest {
         definitions: defs,
         pages: pages.clone(),
     })?;

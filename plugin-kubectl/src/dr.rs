@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use luneo_obs_core::dr::{DrAction, DrRequest, DrResponse};
 use luneo_obs_core::Source;
 
-use crate::core::Core;
+use crate::engine::Engine;
 
 #[derive(Args)]
 #[command(
@@ -210,7 +210,7 @@ fn now_ms() -> u64 {
 
 /// Apply one action on one Alertmanager; the lines to print, or the reason it failed.
 fn on_alertmanager(
-    core: &dyn Core,
+    engine: &dyn Engine,
     base: &str,
     req: &DrRequest,
     t: &Target,
@@ -237,7 +237,7 @@ fn on_alertmanager(
             ))
         }
     };
-    let plan: DrResponse = core.dr(&DrRequest {
+    let plan: DrResponse = engine.dr(&DrRequest {
         silences,
         alertmanager_version: version,
         ..req.clone()
@@ -302,7 +302,7 @@ fn on_alertmanager(
 }
 
 /// Run a `dr` subcommand. Exit code as documented in [`DrArgs`].
-pub fn run(core: &dyn Core, definitions: Option<Source>, args: DrArgs) -> Result<u8, String> {
+pub fn run(engine: &dyn Engine, definitions: Option<Source>, args: DrArgs) -> Result<u8, String> {
     let (action, duration, target) = match args.command {
         DrCommand::Start { duration, target } => (DrAction::Start, duration, target),
         DrCommand::Status { target } => (DrAction::Status, None, target),
@@ -316,7 +316,7 @@ pub fn run(core: &dyn Core, definitions: Option<Source>, args: DrArgs) -> Result
         ..Default::default()
     };
     // Refuse a bad window or bad definitions before touching any Alertmanager.
-    let dry = core.dr(&req)?;
+    let dry = engine.dr(&req)?;
     if !dry.ok {
         for d in &dry.diagnostics {
             eprintln!("{}", d.render());
@@ -370,7 +370,7 @@ pub fn run(core: &dyn Core, definitions: Option<Source>, args: DrArgs) -> Result
         match url
             .as_ref()
             .map_err(Clone::clone)
-            .and_then(|u| on_alertmanager(core, u, &req, &target))
+            .and_then(|u| on_alertmanager(engine, u, &req, &target))
         {
             Ok(lines) => {
                 println!("{label}: ok");

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use luneo_obs_core as core;
+use luneo_obs_core as obs;
 use serde::Serialize;
 
-use crate::core::{Core, Extism, Native};
+use crate::engine::{Engine, Extism, Native};
 
 /// One compilation of the module for every test of this process.
 fn hosted() -> Extism {
@@ -23,14 +23,14 @@ fn hosted() -> Extism {
 }
 
 /// The Luneo definitions (`None`: embedded) and every corpus file, by name.
-fn sources() -> Vec<(String, Option<core::Source>)> {
+fn sources() -> Vec<(String, Option<obs::Source>)> {
     let root =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/luneo-obs-core/tests/cases");
     let mut out = vec![("embedded Luneo definitions".to_string(), None)];
     let luneo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../definitions/luneo.yaml");
     out.push((
         "definitions/luneo.yaml".into(),
-        Some(core::Source {
+        Some(obs::Source {
             name: "definitions/luneo.yaml".into(),
             text: std::fs::read_to_string(luneo).unwrap(),
         }),
@@ -56,7 +56,7 @@ fn sources() -> Vec<(String, Option<core::Source>)> {
         );
         out.push((
             name.clone(),
-            Some(core::Source {
+            Some(obs::Source {
                 name,
                 text: std::fs::read_to_string(&f).unwrap(),
             }),
@@ -102,11 +102,11 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
         let g = same(
             &h,
             "generate",
-            &core::GenerateRequest {
+            &obs::GenerateRequest {
                 definitions: defs.clone(),
                 time_scale: None,
             },
-            core::generate,
+            obs::generate,
             what,
         );
         let files: BTreeMap<String, String> = serde_json::from_value(g["files"].clone()).unwrap();
@@ -124,37 +124,37 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
         same(
             &h,
             "generate",
-            &core::GenerateRequest {
+            &obs::GenerateRequest {
                 definitions: defs.clone(),
                 time_scale: Some(60),
             },
-            core::generate,
+            obs::generate,
             what,
         );
         same(
             &h,
             "validate",
-            &core::ValidateRequest {
+            &obs::ValidateRequest {
                 definitions: defs.clone(),
                 manifests: None,
             },
-            core::validate,
+            obs::validate,
             what,
         );
         if !files.is_empty() {
             // The tree as generated (in sync), then with a drifted rules file and an extra file.
-            let tree = core::ManifestTree {
+            let tree = obs::ManifestTree {
                 root: "manifests".into(),
                 files: files.clone(),
             };
             let v = same(
                 &h,
                 "validate",
-                &core::ValidateRequest {
+                &obs::ValidateRequest {
                     definitions: defs.clone(),
                     manifests: Some(tree.clone()),
                 },
-                core::validate,
+                obs::validate,
                 what,
             );
             assert_eq!(v["ok"], true, "{what}: {}", v["diagnostics"]);
@@ -175,11 +175,11 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
             let v = same(
                 &h,
                 "validate",
-                &core::ValidateRequest {
+                &obs::ValidateRequest {
                     definitions: defs.clone(),
                     manifests: Some(drifted),
                 },
-                core::validate,
+                obs::validate,
                 what,
             );
             assert_eq!(v["ok"], false, "{what}: drift not reported");
@@ -187,11 +187,11 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
         let all = same(
             &h,
             "explain",
-            &core::ExplainRequest {
+            &obs::ExplainRequest {
                 definitions: defs.clone(),
                 alert: String::new(),
             },
-            core::explain,
+            obs::explain,
             what,
         );
         let names: Vec<String> = all["all"]
@@ -206,11 +206,11 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
             same(
                 &h,
                 "explain",
-                &core::ExplainRequest {
+                &obs::ExplainRequest {
                     definitions: defs.clone(),
                     alert,
                 },
-                core::explain,
+                obs::explain,
                 what,
             );
         }
@@ -218,22 +218,22 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
         let empty = same(
             &h,
             "evaluate_health",
-            &core::health::HealthRequest {
+            &obs::health::HealthRequest {
                 definitions: defs.clone(),
                 ..Default::default()
             },
-            core::health::evaluate_health,
+            obs::health::evaluate_health,
             what,
         );
         let mut values = BTreeMap::new();
         for (i, s) in empty["slos"].as_array().into_iter().flatten().enumerate() {
             let t = s["threshold"].as_f64().unwrap_or(1.0);
             let v = match i % 5 {
-                0 => core::health::Sample::Number(t * 0.999),
-                1 => core::health::Sample::Number(t),
-                2 => core::health::Sample::Number(t * 1.001 + 0.1),
-                3 => core::health::Sample::Text("NaN".into()),
-                _ => core::health::Sample::Text("+Inf".into()),
+                0 => obs::health::Sample::Number(t * 0.999),
+                1 => obs::health::Sample::Number(t),
+                2 => obs::health::Sample::Number(t * 1.001 + 0.1),
+                3 => obs::health::Sample::Text("NaN".into()),
+                _ => obs::health::Sample::Text("+Inf".into()),
             };
             values.insert(s["id"].as_str().unwrap().to_string(), Some(v));
         }
@@ -245,43 +245,43 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
             same(
                 &h,
                 "evaluate_health",
-                &core::health::HealthRequest {
+                &obs::health::HealthRequest {
                     definitions: defs.clone(),
                     cluster,
                     values: values.clone(),
                 },
-                core::health::evaluate_health,
+                obs::health::evaluate_health,
                 what,
             );
         }
         let now_ms = 1_790_000_000_000;
         for (action, duration) in [
-            (core::DrAction::Start, Some("2h".to_string())),
-            (core::DrAction::Status, None),
-            (core::DrAction::End, None),
+            (obs::DrAction::Start, Some("2h".to_string())),
+            (obs::DrAction::Status, None),
+            (obs::DrAction::End, None),
         ] {
             same(
                 &h,
                 "dr",
-                &core::DrRequest {
+                &obs::DrRequest {
                     definitions: defs.clone(),
                     action,
                     duration,
                     now_ms,
                     ..Default::default()
                 },
-                core::dr,
+                obs::dr,
                 what,
             );
         }
         same(
             &h,
             "docs",
-            &core::generate::docs::DocsRequest {
+            &obs::generate::docs::DocsRequest {
                 definitions: defs.clone(),
                 pages: BTreeMap::new(),
             },
-            core::generate::docs::refresh,
+            obs::generate::docs::refresh,
             what,
         );
     }
@@ -292,17 +292,18 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
     let s = same(
         &h,
         "schema",
-        &core::ops::SchemaRequest {},
-        core::ops::schema,
+        &obs::ops::SchemaRequest {},
+        obs::ops::schema,
         "schema",
     );
     assert!(s["schema"].as_str().unwrap().contains("\"$schema\""));
 }
 
 #[test]
-fn the_cli_core_trait_gives_the_same_manifests_through_extism_as_natively() {
-    let (h, n) = (hosted(), Native);
-    let req = core::GenerateRequest::default();
+fn the_cli_engines_give_the_same_manifests_through_extism_as_natively() {
+    let hosted = hosted();
+    let (h, n): (&dyn Engine, &dyn Engine) = (&hosted, &Native);
+    let req = obs::GenerateRequest::default();
     let (a, b) = (h.generate(&req).unwrap(), n.generate(&req).unwrap());
     assert!(a.ok && !a.files.is_empty());
     assert_eq!(
@@ -316,13 +317,27 @@ fn the_cli_core_trait_gives_the_same_manifests_through_extism_as_natively() {
         );
     }
     assert_eq!(a.diagnostics, b.diagnostics);
-    assert!(h.describe().contains(&crate::core::module_sha256()));
+    assert!(h.describe().contains(&crate::engine::module_sha256()));
+}
+
+#[test]
+fn both_engines_answer_every_operation_of_the_list_alike() {
+    let hosted = hosted();
+    for op in obs::ops::OPS {
+        for input in [&b"{}"[..], b"{not json"] {
+            assert_eq!(
+                hosted.call_json(op, input).unwrap(),
+                Native.call_json(op, input).unwrap(),
+                "{op}"
+            );
+        }
+    }
 }
 
 #[test]
 fn every_core_operation_is_exported_by_the_module() {
     let h = hosted();
-    for op in core::ops::OPS {
+    for op in obs::ops::OPS {
         // `{}` is a valid request for some operations and a bad one for others; either
         // way the answer is a JSON object with `ok`, never an Extism error.
         let out: serde_json::Value = serde_json::from_str(
@@ -346,7 +361,7 @@ fn bad_requests_come_back_as_data_and_the_module_keeps_working() {
         b"{\"definitions\": {\"name\": 1, \"text\": \"\"}}",
         deep.as_bytes(),
     ];
-    for op in core::ops::OPS {
+    for op in obs::ops::OPS {
         for input in bad {
             let out = h
                 .call_json(op, input)
@@ -366,15 +381,21 @@ fn bad_requests_come_back_as_data_and_the_module_keeps_working() {
         .unwrap_err()
         .contains("frobnicate"));
     // Bad definitions text (not a bad request): diagnostics with positions.
-    let req = core::ValidateRequest {
-        definitions: Some(core::Source {
+    let req = obs::ValidateRequest {
+        definitions: Some(obs::Source {
             name: "x.yaml".into(),
             text: "spec: [unclosed".into(),
         }),
         manifests: None,
     };
-    let r = h.validate(&req).unwrap();
+    let engine: &dyn Engine = &h;
+    let r = engine.validate(&req).unwrap();
     assert!(!r.ok && r.diagnostics[0].file == "x.yaml" && r.diagnostics[0].line >= 1);
     // The same instance still answers normally.
-    assert!(h.generate(&core::GenerateRequest::default()).unwrap().ok);
+    assert!(
+        engine
+            .generate(&obs::GenerateRequest::default())
+            .unwrap()
+            .ok
+    );
 }

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use luneo_obs_core::generate::layout::MARKER;
+use similar::TextDiff;
 
 /// Read every regular file under `root` as UTF-8 text, keyed by its `/`-separated relative path.
 pub fn read_tree(root: &Path) -> io::Result<BTreeMap<String, String>> {
@@ -66,6 +68,35 @@ pub fn diff_tree(
         }
     }
     d
+}
+
+/// Lines of context around each change in [`unified_diff`].
+pub const DIFF_CONTEXT: usize = 3;
+/// At most this many lines of diff per file: a tree generated from other definitions
+/// must not flood a CI log.
+pub const DIFF_MAX_LINES: usize = 200;
+/// Past this, the diff algorithm settles for a correct but less minimal diff.
+const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Unified diff of one file, from the version on disk to the generated one, under the
+/// headers `--- NAME (on disk)` / `+++ NAME (generated)`, with [`DIFF_CONTEXT`] lines of
+/// context. Beyond `max_lines` lines it stops with `... N more lines`.
+pub fn unified_diff(name: &str, on_disk: &str, generated: &str, max_lines: usize) -> String {
+    let diff = TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(on_disk, generated);
+    let text = diff
+        .unified_diff()
+        .context_radius(DIFF_CONTEXT)
+        .header(&format!("{name} (on disk)"), &format!("{name} (generated)"))
+        .to_string();
+    let total = text.lines().count();
+    if total <= max_lines {
+        return text;
+    }
+    let mut out: String = text.split_inclusive('\n').take(max_lines).collect();
+    out.push_str(&format!("... {} more lines\n", total - max_lines));
+    out
 }
 
 fn sibling(out: &Path, tag: &str) -> PathBuf {

@@ -3,9 +3,9 @@
 //! A thin layer of I/O (files, terminal) around core operations that take and return
 //! plain data. Exit codes: 0 success, 1 problems found (diagnostics, drift), 2 could not run.
 
-mod core;
 mod docs_cmd;
 mod dr;
+mod engine;
 #[cfg(test)]
 mod extism_tests;
 mod fsio;
@@ -14,11 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use luneo_obs_core::ops::SchemaRequest;
 use luneo_obs_core::{
     Diagnostic, ExplainRequest, GenerateRequest, ManifestTree, Severity, Source, ValidateRequest,
 };
 
-use crate::core::Core;
+use crate::engine::Engine;
 
 #[derive(Parser)]
 #[command(
@@ -49,7 +50,8 @@ enum Command {
         /// Output directory, replaced as a whole (atomically).
         #[arg(long, default_value = "manifests", value_name = "DIR")]
         out: PathBuf,
-        /// Write nothing; exit 1 and list the files when the tree on disk differs.
+        /// Write nothing; exit 1 when the tree on disk differs: list the missing and
+        /// extra files, and show a unified diff of each file that differs.
         #[arg(long)]
         check: bool,
         /// Drill mode: divide every alert `for` and the Alertmanager intervals by N (60: a
@@ -134,13 +136,13 @@ fn summary(diags: &[Diagnostic]) -> String {
 }
 
 fn generate(
-    core: &dyn Core,
+    engine: &dyn Engine,
     defs: Option<Source>,
     out: &Path,
     check: bool,
     time_scale: Option<u32>,
 ) -> Result<u8, Fatal> {
-    let resp = core
+    let resp = engine
         .generate(&GenerateRequest {
             definitions: defs,
             time_scale,
@@ -175,7 +177,15 @@ fn generate(
             println!("missing: {}/{f}", out.display());
         }
         for f in &d.changed {
-            println!("differs: {}/{f}", out.display());
+            let name = format!("{}/{f}", out.display());
+            println!("differs: {name}");
+            let (Some(old), Some(new)) = (on_disk.get(f), resp.files.get(f)) else {
+                continue;
+            };
+            print!(
+                "{}",
+                fsio::unified_diff(&name, old, new, fsio::DIFF_MAX_LINES)
+            );
         }
         for f in &d.extra {
             println!("extra:   {}/{f}", out.display());
@@ -198,7 +208,7 @@ fn generate(
 }
 
 fn validate(
-    core: &dyn Core,
+    engine: &dyn Engine,
     defs: Option<Source>,
     manifests: Option<PathBuf>,
     definitions_only: bool,
@@ -225,7 +235,7 @@ fn validate(
         }),
         None => None,
     };
-    let resp = core
+    let resp = engine
         .validate(&ValidateRequest {
             definitions: defs,
             manifests: tree,
@@ -255,12 +265,12 @@ fn validate(
 }
 
 fn explain(
-    core: &dyn Core,
+    engine: &dyn Engine,
     defs: Option<Source>,
     alert: Option<String>,
     output: Output,
 ) -> Result<u8, Fatal> {
-    let resp = core
+    let resp = engine
         .explain(&ExplainRequest {
             definitions: defs,
             alert: alert.unwrap_or_default(),
@@ -338,50 +348,57 @@ fn explain(
 
 fn run(cli: Cli) -> Result<u8, Fatal> {
     // Every core operation runs in the core's WebAssembly build, hosted by Extism.
-    let core = core::Extism::new();
+    let hosted = engine::Extism::new();
+    let engine: &dyn Engine = &hosted;
     match cli.command {
         Command::Version => {
             println!(
                 "kubectl-luneo_obs {} (core: {})",
                 env!("CARGO_PKG_VERSION"),
-                core.describe()
+                engine.describe()
             );
             Ok(0)
         }
         Command::Schema => {
-            print!("{}", core.schema().map_err(Fatal)?);
-            Ok(0)
+            let r = engine.schema(&SchemaRequest {}).map_err(Fatal)?;
+            match r.diagnostics.first() {
+                Some(d) if !r.ok => Err(Fatal(d.render())),
+                _ => {
+                    print!("{}", r.schema);
+                    Ok(0)
+                }
+            }
         }
         Command::Docs { dir, check } => {
-            docs_cmd::run(&core, read_definitions(&cli.definitions)?, &dir, check).map_err(Fatal)
+            docs_cmd::run(engine, read_definitions(&cli.definitions)?, &dir, check).map_err(Fatal)
         }
         Command::Generate {
             out,
             check,
             time_scale,
         } => generate(
-            &core,
+            engine,
             read_definitions(&cli.definitions)?,
             &out,
             check,
             time_scale,
         ),
         Command::Dr(args) => {
-            dr::run(&core, read_definitions(&cli.definitions)?, args).map_err(Fatal)
+            dr::run(engine, read_definitions(&cli.definitions)?, args).map_err(Fatal)
         }
         Command::Validate {
             manifests,
             definitions_only,
             output,
         } => validate(
-            &core,
+            engine,
             read_definitions(&cli.definitions)?,
             manifests,
             definitions_only,
             output,
         ),
         Command::Explain { alert, output } => {
-            explain(&core, read_definitions(&cli.definitions)?, alert, output)
+            explain(engine, read_definitions(&cli.definitions)?, alert, output)
         }
     }
 }

@@ -337,6 +337,79 @@ fn explain_shows_threshold_for_severity_clusters_and_runbook() {
 }
 
 #[test]
+fn generate_check_shows_a_unified_diff_of_each_stale_file() {
+    let d = tmpdir("check-diff");
+    assert_eq!(run(&["generate"], &d).status.code(), Some(0));
+    let rel =
+        "infrastructure/kubernetes/overlays/observability-primary/alerts/prometheus-rules.yaml";
+    let path = d.join("manifests").join(rel);
+    let generated = fs::read_to_string(&path).unwrap_or_default();
+    let lines: Vec<&str> = generated.lines().collect();
+    // One line edited by hand, with at least three lines on each side.
+    let i = lines
+        .iter()
+        .position(|l| l.contains("> 0.6"))
+        .unwrap_or_else(|| panic!("no `> 0.6` in {rel}"));
+    assert!(i >= 3 && i + 3 < lines.len());
+    let edited = lines[i].replace("> 0.6", "> 0.7");
+    let mut on_disk: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    on_disk[i] = edited.clone();
+    fs::write(&path, on_disk.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    // A missing file and an unexpected one are listed, not diffed.
+    let gone = "infrastructure/argocd/observability-secondary.yaml";
+    fs::remove_file(d.join("manifests").join(gone)).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(d.join("manifests/stray.yaml"), "x: 1\n").unwrap_or_else(|e| panic!("{e}"));
+
+    let out = run(&["generate", "--check"], &d);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    let mut want = format!(
+        "differs: manifests/{rel}\n--- manifests/{rel} (on disk)\n+++ manifests/{rel} (generated)\n@@ -{0},7 +{0},7 @@\n",
+        i - 2
+    );
+    for l in &lines[i - 3..i] {
+        want.push_str(&format!(" {l}\n"));
+    }
+    want.push_str(&format!("-{edited}\n+{}\n", lines[i]));
+    for l in &lines[i + 1..i + 4] {
+        want.push_str(&format!(" {l}\n"));
+    }
+    assert!(s.contains(&want), "expected\n{want}\nin\n{s}");
+    assert!(s.contains(&format!("missing: manifests/{gone}\n")), "{s}");
+    assert!(!s.contains(&format!("--- manifests/{gone}")), "{s}");
+    assert!(s.contains("extra:   manifests/stray.yaml\n"), "{s}");
+    assert!(!s.contains("--- manifests/stray.yaml"), "{s}");
+    let _ = fs::remove_dir_all(&d);
+}
+
+#[test]
+fn generate_check_caps_the_diff_of_each_file() {
+    let d = tmpdir("check-cap");
+    assert_eq!(run(&["generate"], &d).status.code(), Some(0));
+    // A generated file replaced by 300 unrelated lines.
+    let rel = "alertmanager/values.yaml";
+    let path = d.join("manifests").join(rel);
+    let n = fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert!(n > 0);
+    let junk: String = (0..300).map(|k| format!("junk: {k}\n")).collect();
+    fs::write(&path, junk).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&["generate", "--check"], &d);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    let diff: Vec<&str> = s.lines().skip_while(|l| !l.starts_with("--- ")).collect();
+    // Two headers, one hunk header, 300 lines removed, every generated line added: the
+    // first 200 lines are shown, then a count of the rest.
+    let total = 2 + 1 + 300 + n;
+    assert_eq!(diff.len(), 201, "{s}");
+    assert_eq!(diff[200], format!("... {} more lines", total - 200));
+    assert_eq!(diff[1], format!("+++ manifests/{rel} (generated)"));
+    let _ = fs::remove_dir_all(&d);
+}
+
+#[test]
 fn generate_check_detects_drift_and_lists_files() {
     let d = tmpdir("check");
     assert_eq!(run(&["generate"], &d).status.code(), Some(0));

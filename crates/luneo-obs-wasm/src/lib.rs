@@ -2,51 +2,80 @@
 //! takes JSON text and returns JSON text, and every failure, a malformed request
 //! included, comes back as diagnostics in the response, never as an exception.
 //!
+//! The operations come from the core's one list, [`luneo_obs_core::for_each_op!`]: each
+//! is exported under its core name (`generate`, `validate`, `explain`,
+//! `evaluate_health`, `dr`, `docs`, `schema`, as in the Extism module), takes the
+//! operation's JSON request and answers its JSON response through the core's
+//! [`ops::run`], which also answers unreadable requests. In Rust each lives in a module
+//! of the same name (`luneo_obs_wasm::validate::call`). `evaluateHealth` and
+//! `sloTargets` are the panel's conveniences on top of `evaluate_health`: they put the
+//! definitions text (and the cluster) into the request, then go through the same path.
+//!
 //! Built without the core's `promql` feature: the Grafana panel needs no PromQL parser,
 //! so `validate`/`generate` here skip the PromQL checks (the kubectl plugin runs them).
-//! The `preview` feature (default) adds validate/explain/generate for a rule preview;
-//! the panel's module is built without it (health only: about 810 KB raw, 255 KB gzip).
+//! The `preview` feature (default) adds every other operation (validate, explain,
+//! generate for a rule preview, ...); the panel's module is built without it, with
+//! `evaluate_health` alone (about 810 KB raw, 255 KB gzip), so that only the health code
+//! of the core is linked in.
 
-use luneo_obs_core::diag::{Diagnostic, Pos};
-use luneo_obs_core::health::{self, HealthRequest};
-#[cfg(feature = "preview")]
-use luneo_obs_core::ops::api;
-use luneo_obs_core::ops::api::Source;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use luneo_obs_core::health::HealthRequest;
+use luneo_obs_core::ops;
+use luneo_obs_core::source::Source;
 use wasm_bindgen::prelude::*;
 
 /// Name under which diagnostics refer to definitions passed as text (the panel option).
 pub const PANEL_DEFINITIONS: &str = "panel definitions";
 
-fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|e| format!(r#"{{"ok":false,"diagnostics":[{{"code":"request/serialize","severity":"error","message":"{}","file":"response","line":1,"column":1}}]}}"#, e.to_string().replace('"', "'")))
+/// The operations in every build of this module (what the Grafana panel needs); every
+/// other one of the core's list is exported only with the `preview` feature.
+macro_rules! in_this_build {
+    (evaluate_health $item:item) => {
+        $item
+    };
+    ($op:ident $item:item) => {
+        #[cfg(feature = "preview")]
+        $item
+    };
 }
 
-/// A response for a request that could not be read.
-fn bad_request(what: &str, e: &serde_json::Error) -> String {
-    let d = Diagnostic::error(
-        &luneo_obs_core::diag::registry::REQUEST_BAD_JSON,
-        "request",
-        Pos {
-            line: e.line().max(1),
-            column: e.column().max(1),
-        },
-        format!("the {what} request is not valid JSON of the expected shape: {e}"),
-    )
-    .with_hint("see the request types in luneo-obs-core (camelCase fields)");
-    to_json(&serde_json::json!({ "ok": false, "diagnostics": [d] }))
+/// One module per operation of the core's list, with its wasm-bindgen export.
+macro_rules! export_ops {
+    ($($name:ident: $req:ty => $resp:ty = $f:path),* $(,)?) => {
+        $(
+            in_this_build! { $name
+                #[doc = concat!("The core's `", stringify!($name), "` operation: `", stringify!($req), "` JSON -> `", stringify!($resp), "` JSON.")]
+                pub mod $name {
+                    use super::*;
+
+                    /// The operation's request type.
+                    pub type Request = $req;
+
+                    #[doc = concat!("Exported to JavaScript as `", stringify!($name), "(requestJson)`.")]
+                    #[wasm_bindgen(js_name = $name)]
+                    pub fn call(request_json: &str) -> String {
+                        call_with(request_json, &mut |_| {})
+                    }
+
+                    /// Like [`call`], with `edit` applied to the request once it is read.
+                    /// (`dyn`: one copy of the request reader whatever the edit.)
+                    pub fn call_with(request_json: &str, edit: &mut dyn FnMut(&mut Request)) -> String {
+                        ops::run(stringify!($name), request_json.as_bytes(), |mut req: Request| {
+                            edit(&mut req);
+                            $f(&req)
+                        })
+                    }
+                }
+            }
+        )*
+    };
 }
 
-/// Read a request, run `op`, answer JSON; an unreadable request is answered with a diagnostic.
-fn call<Req: DeserializeOwned, Resp: Serialize>(
-    what: &str,
-    json: &str,
-    op: impl Fn(&Req) -> Resp,
-) -> String {
-    match serde_json::from_str::<Req>(json) {
-        Ok(r) => to_json(&op(&r)),
-        Err(e) => bad_request(what, &e),
+luneo_obs_core::for_each_op!(export_ops);
+
+fn panel_source(text: String) -> Source {
+    Source {
+        name: PANEL_DEFINITIONS.into(),
+        text,
     }
 }
 
@@ -55,15 +84,11 @@ fn call<Req: DeserializeOwned, Resp: Serialize>(
 /// `request_json`: `{"cluster": "primary", "values": {"<refId or id>": number|string|null}}`.
 #[wasm_bindgen(js_name = evaluateHealth)]
 pub fn evaluate_health(definitions_yaml: Option<String>, request_json: &str) -> String {
-    call("health", request_json, |r: &HealthRequest| {
-        let mut req = r.clone();
-        if let Some(text) = &definitions_yaml {
-            req.definitions = Some(Source {
-                name: PANEL_DEFINITIONS.into(),
-                text: text.clone(),
-            });
+    let mut text = definitions_yaml;
+    evaluate_health::call_with(request_json, &mut |req: &mut HealthRequest| {
+        if let Some(text) = text.take() {
+            req.definitions = Some(panel_source(text));
         }
-        health::evaluate_health(&req)
     })
 }
 
@@ -71,36 +96,11 @@ pub fn evaluate_health(definitions_yaml: Option<String>, request_json: &str) -> 
 /// what a dashboard generator or the rule preview lists.
 #[wasm_bindgen(js_name = sloTargets)]
 pub fn slo_targets(definitions_yaml: Option<String>, cluster: Option<String>) -> String {
-    let req = HealthRequest {
-        definitions: definitions_yaml.map(|text| Source {
-            name: PANEL_DEFINITIONS.into(),
-            text,
-        }),
-        cluster,
-        ..Default::default()
-    };
-    to_json(&health::evaluate_health(&req))
-}
-
-/// `ValidateRequest` -> `ValidateResponse` (without PromQL parsing in this build).
-#[cfg(feature = "preview")]
-#[wasm_bindgen]
-pub fn validate(request_json: &str) -> String {
-    call("validate", request_json, api::validate)
-}
-
-/// `ExplainRequest` -> `ExplainResponse`.
-#[cfg(feature = "preview")]
-#[wasm_bindgen]
-pub fn explain(request_json: &str) -> String {
-    call("explain", request_json, api::explain)
-}
-
-/// `GenerateRequest` -> `GenerateResponse`: every manifest, for the rule preview.
-#[cfg(feature = "preview")]
-#[wasm_bindgen]
-pub fn generate(request_json: &str) -> String {
-    call("generate", request_json, api::generate)
+    let (mut text, mut cluster) = (definitions_yaml, cluster);
+    evaluate_health::call_with("{}", &mut |req: &mut HealthRequest| {
+        req.definitions = text.take().map(panel_source);
+        req.cluster = cluster.take();
+    })
 }
 
 /// Version of the core in this module.

@@ -1,6 +1,7 @@
 //! The browser API, run inside a real wasm engine (`wasm-pack test --node`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use luneo_obs_core::ops::OPS;
 use luneo_obs_wasm::{evaluate_health, explain, generate, slo_targets, validate, version};
 use serde_json::Value;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -82,7 +83,7 @@ fn broken_input_comes_back_as_diagnostics() {
     assert_eq!(r["diagnostics"][0]["code"], "request/bad-json");
     let r = json(&evaluate_health(None, r#"{"cluster":"nowhere"}"#));
     assert_eq!(r["diagnostics"][0]["code"], "health/unknown-cluster");
-    let r = json(&validate(r#"{"definitions": 3}"#));
+    let r = json(&validate::call(r#"{"definitions": 3}"#));
     assert_eq!(r["diagnostics"][0]["code"], "request/bad-json");
 }
 
@@ -103,13 +104,54 @@ fn targets_validate_explain_generate() {
             "StandbyQueueGrowth_render"
         ]
     );
-    assert_eq!(json(&validate("{}"))["ok"], true);
-    let e = json(&explain(r#"{"alert":"ApiErrorRate"}"#));
+    assert_eq!(json(&validate::call("{}"))["ok"], true);
+    let e = json(&explain::call(r#"{"alert":"ApiErrorRate"}"#));
     assert_eq!(e["ok"], true, "{e}");
     assert!(e["alert"].to_string().contains(r#""cluster:http_request_duration_seconds_count:ratio_5xx_rate5m{cluster=\"primary\"} > 0.05""#), "{e}");
-    let g = json(&generate("{}"));
+    let g = json(&generate::call("{}"));
     assert_eq!(g["ok"], true);
     let native = luneo_obs_core::ops::api::generate(&Default::default());
     assert_eq!(g["files"], serde_json::to_value(&native.files).unwrap());
     assert!(!version().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn every_core_operation_is_exported_under_its_name() {
+    // The exports come from the core's list: each answers its own response shape, a bad
+    // request included, exactly as the core's own dispatch does.
+    let by_name: [(&str, fn(&str) -> String); 7] = [
+        ("generate", generate::call),
+        ("validate", validate::call),
+        ("explain", explain::call),
+        ("evaluate_health", luneo_obs_wasm::evaluate_health::call),
+        ("dr", luneo_obs_wasm::dr::call),
+        ("docs", luneo_obs_wasm::docs::call),
+        ("schema", luneo_obs_wasm::schema::call),
+    ];
+    assert_eq!(
+        by_name.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        OPS,
+        "an operation of the core's list is not tested here"
+    );
+    for (op, f) in by_name {
+        for input in ["{}", "{not json", r#"{"definitions": 3}"#] {
+            let ours = f(input);
+            assert_eq!(
+                ours,
+                luneo_obs_core::ops::call(op, input.as_bytes()),
+                "{op} {input}"
+            );
+            assert!(json(&ours)["ok"].is_boolean(), "{op} {input}: {ours}");
+        }
+    }
+    // The panel's entry point answers like `evaluate_health` with the definitions inside.
+    let yaml = luneo_obs_core::source::EMBEDDED.to_string();
+    let req = serde_json::json!({
+        "definitions": {"name": "panel definitions", "text": yaml},
+        "cluster": "standby"
+    });
+    assert_eq!(
+        evaluate_health(Some(yaml), r#"{"cluster":"standby"}"#),
+        luneo_obs_wasm::evaluate_health::call(&req.to_string())
+    );
 }

@@ -117,14 +117,29 @@ impl Failed for ValidateResponse {
 /// ever did, the host still gets a JSON object with `ok: false`.
 pub fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| {
-        let d = Diagnostic::error(
+        failure(Diagnostic::error(
             &codes::REQUEST_SERIALIZE,
             "response",
             Pos { line: 1, column: 1 },
             format!("cannot serialise the response: {e}"),
-        );
-        serde_json::json!({ "ok": false, "diagnostics": [d] }).to_string()
+        ))
     })
+}
+
+/// `{"ok":false,"diagnostics":[d]}`, for a failure with no response type of its own.
+/// A struct rather than `json!`: `serde_json::Value` stays out of facades that do not
+/// otherwise need it (the Grafana panel's module).
+fn failure(d: Diagnostic) -> String {
+    #[derive(Serialize)]
+    struct Failure {
+        ok: bool,
+        diagnostics: [Diagnostic; 1],
+    }
+    serde_json::to_string(&Failure {
+        ok: false,
+        diagnostics: [d],
+    })
+    .unwrap_or_else(|_| r#"{"ok":false,"diagnostics":[]}"#.to_string())
 }
 
 /// The diagnostic for a request that is not valid JSON of the expected shape (shared by
@@ -142,14 +157,18 @@ pub fn bad_request(op: &str, e: &serde_json::Error) -> Diagnostic {
     .with_hint("see the request types of for_each_op! in luneo-obs-core (src/ops/mod.rs)")
 }
 
-/// Deserialise the request, run the operation, serialise the response.
-fn run<Req: DeserializeOwned, Resp: Serialize + Failed>(
+/// Deserialise the request, run `f` on it, serialise the response; a request that cannot
+/// be read is answered with `Resp`'s [`Failed`] response. [`call`] runs every operation
+/// through it; a facade that exports one operation alone (the Grafana panel's health-only
+/// module, crates/luneo-obs-wasm) calls it directly so the other operations are not
+/// linked in, and may adjust the request first (definitions given beside it).
+pub fn run<Req: DeserializeOwned, Resp: Serialize + Failed>(
     op: &str,
     input: &[u8],
-    f: fn(&Req) -> Resp,
+    f: impl FnOnce(Req) -> Resp,
 ) -> String {
     match serde_json::from_slice::<Req>(input) {
-        Ok(req) => to_json(&f(&req)),
+        Ok(req) => to_json(&f(req)),
         Err(e) => to_json(&Resp::failed(vec![bad_request(op, &e)])),
     }
 }
@@ -162,11 +181,11 @@ macro_rules! define_call {
         /// Run operation `op` on a JSON request; always returns a JSON response.
         pub fn call(op: &str, input: &[u8]) -> String {
             match op {
-                $(stringify!($name) => run::<$req, $resp>(op, input, $f),)*
+                $(stringify!($name) => run::<$req, $resp>(op, input, |req| $f(&req)),)*
                 _ => {
                     let d = Diagnostic::error(&codes::REQUEST_UNKNOWN_OP, "request", Pos { line: 1, column: 1 }, format!("unknown operation `{op}`"))
                         .with_hint(format!("operations: {}", OPS.join(", ")));
-                    to_json(&serde_json::json!({ "ok": false, "diagnostics": [d] }))
+                    failure(d)
                 }
             }
         }

@@ -1,57 +1,75 @@
-//! The core operations the CLI calls. Every call takes and returns plain data, so the
-//! implementation can be the core's WebAssembly build hosted by Extism ([`Extism`], what
-//! the CLI uses) or the native core ([`Native`], the reference the tests compare it with),
-//! without the CLI changing.
+//! How the CLI runs the core. An [`Engine`] runs a core operation by name on a JSON
+//! request; the hosted core's WebAssembly build ([`Extism`], what the CLI uses) and the
+//! native core ([`Native`], the reference the tests compare it with) are the two engines.
+//! The typed helpers (`engine.generate(&req)`, ...) are generated from the core's one
+//! list of operations, [`luneo_obs_core::for_each_op!`], so an operation added there is
+//! available here without further edits.
 
 use std::cell::{OnceCell, RefCell};
 use std::time::Duration;
 
-use luneo_obs_core as core;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub trait Core {
-    fn generate(&self, req: &core::GenerateRequest) -> Result<core::GenerateResponse, String>;
-    fn validate(&self, req: &core::ValidateRequest) -> Result<core::ValidateResponse, String>;
-    fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String>;
-    /// JSON Schema of the definitions format.
-    fn schema(&self) -> Result<String, String>;
-    /// Refresh the generated blocks of the documentation pages.
-    fn docs(
-        &self,
-        req: &core::generate::docs::DocsRequest,
-    ) -> Result<core::generate::docs::DocsResponse, String>;
-    /// Plan a DR action against one Alertmanager's silences (`dr start|status|end`).
-    fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String>;
+/// Runs core operations (a name from `luneo_obs_core::ops::OPS`) on JSON requests.
+pub trait Engine {
+    /// Run operation `op` on a JSON request and return its JSON response. `Err` only
+    /// when the engine itself failed: a bad request comes back as a response.
+    fn call_json(&self, op: &str, request: &[u8]) -> Result<String, String>;
+    /// How this engine names itself in errors ("the core's WebAssembly module").
+    fn label(&self) -> &'static str;
     /// A short description of the implementation, for `version`.
     fn describe(&self) -> String;
 }
+
+impl dyn Engine + '_ {
+    /// Encode the request, run `op`, decode its response.
+    pub fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        op: &str,
+        req: &Req,
+    ) -> Result<Resp, String> {
+        let input =
+            serde_json::to_vec(req).map_err(|e| format!("cannot encode the {op} request: {e}"))?;
+        let out = self.call_json(op, &input)?;
+        serde_json::from_str(&out).map_err(|e| {
+            format!(
+                "{} answered `{op}` with an unexpected response: {e}",
+                self.label()
+            )
+        })
+    }
+}
+
+/// One typed method per core operation: `fn generate(&self, &GenerateRequest) ->
+/// Result<GenerateResponse, String>`, and so on for every entry of the list.
+macro_rules! typed_ops {
+    ($($name:ident: $req:ty => $resp:ty = $f:path),* $(,)?) => {
+        // Generated for every operation; the CLI calls only some of them.
+        #[allow(dead_code)]
+        impl dyn Engine + '_ {
+            $(
+                #[doc = concat!("`", stringify!($name), "`: `", stringify!($req), "` -> `", stringify!($resp), "`.")]
+                pub fn $name(&self, req: &$req) -> Result<$resp, String> {
+                    self.call(stringify!($name), req)
+                }
+            )*
+        }
+    };
+}
+
+luneo_obs_core::for_each_op!(typed_ops);
 
 /// The core linked natively into the binary (tests compare the hosted module with it).
 #[cfg_attr(not(test), allow(dead_code))]
 pub struct Native;
 
-impl Core for Native {
-    fn generate(&self, req: &core::GenerateRequest) -> Result<core::GenerateResponse, String> {
-        Ok(core::generate(req))
+impl Engine for Native {
+    fn call_json(&self, op: &str, request: &[u8]) -> Result<String, String> {
+        Ok(luneo_obs_core::ops::call(op, request))
     }
-    fn validate(&self, req: &core::ValidateRequest) -> Result<core::ValidateResponse, String> {
-        Ok(core::validate(req))
-    }
-    fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String> {
-        Ok(core::explain(req))
-    }
-    fn schema(&self) -> Result<String, String> {
-        Ok(core::schema())
-    }
-    fn docs(
-        &self,
-        req: &core::generate::docs::DocsRequest,
-    ) -> Result<core::generate::docs::DocsResponse, String> {
-        Ok(core::generate::docs::refresh(req))
-    }
-    fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String> {
-        Ok(core::dr(req))
+    fn label(&self) -> &'static str {
+        "the native core"
     }
     fn describe(&self) -> String {
         format!("native luneo-obs-core {}", env!("CARGO_PKG_VERSION"))
@@ -142,56 +160,17 @@ impl Extism {
             .as_ref()
             .map_err(Clone::clone)
     }
+}
 
-    /// Run core operation `op` (a name from `luneo_obs_core::ops::OPS`) on a JSON request.
-    pub fn call_json(&self, op: &str, request: &[u8]) -> Result<String, String> {
+impl Engine for Extism {
+    fn call_json(&self, op: &str, request: &[u8]) -> Result<String, String> {
         let mut plugin = self.plugin()?.try_borrow_mut().map_err(|e| e.to_string())?;
         plugin
             .call::<&[u8], String>(op, request)
             .map_err(|e| format!("the core's WebAssembly module failed in `{op}`: {e}"))
     }
-
-    fn call<Req: Serialize, Resp: DeserializeOwned>(
-        &self,
-        op: &str,
-        req: &Req,
-    ) -> Result<Resp, String> {
-        let input =
-            serde_json::to_vec(req).map_err(|e| format!("cannot encode the {op} request: {e}"))?;
-        let out = self.call_json(op, &input)?;
-        serde_json::from_str(&out).map_err(|e| {
-            format!(
-                "the core's WebAssembly module answered `{op}` with an unexpected response: {e}"
-            )
-        })
-    }
-}
-
-impl Core for Extism {
-    fn generate(&self, req: &core::GenerateRequest) -> Result<core::GenerateResponse, String> {
-        self.call("generate", req)
-    }
-    fn validate(&self, req: &core::ValidateRequest) -> Result<core::ValidateResponse, String> {
-        self.call("validate", req)
-    }
-    fn explain(&self, req: &core::ExplainRequest) -> Result<core::ExplainResponse, String> {
-        self.call("explain", req)
-    }
-    fn schema(&self) -> Result<String, String> {
-        let r: core::ops::SchemaResponse = self.call("schema", &core::ops::SchemaRequest {})?;
-        match r.diagnostics.first() {
-            Some(d) if !r.ok => Err(d.render()),
-            _ => Ok(r.schema),
-        }
-    }
-    fn docs(
-        &self,
-        req: &core::generate::docs::DocsRequest,
-    ) -> Result<core::generate::docs::DocsResponse, String> {
-        self.call("docs", req)
-    }
-    fn dr(&self, req: &core::DrRequest) -> Result<core::DrResponse, String> {
-        self.call("dr", req)
+    fn label(&self) -> &'static str {
+        "the core's WebAssembly module"
     }
     fn describe(&self) -> String {
         format!(
