@@ -606,6 +606,57 @@ fn bucket_note(l: &Loaded, a: &Alert) -> Option<String> {
     ))
 }
 
+/// The "Seuil" row: the threshold as written, and the number the expression compares to.
+fn threshold_row(l: &Loaded, a: Option<&Alert>) -> String {
+    match a {
+        Some(a) => match (rules::threshold_in_metric_unit(&l.defs, a), a.slo) {
+            (Some(v), SloKind::ApiLatency) => format!(
+                "{} (l'expression compare à `{}`, en {})",
+                threshold_text(a),
+                fmt_num(v),
+                unit_fr(l.defs.spec.metrics.http.unit)
+            ),
+            (Some(v), SloKind::ApiErrorRatio) => format!(
+                "{} (l'expression compare un ratio à `{}`)",
+                threshold_text(a),
+                fmt_num(v)
+            ),
+            (Some(v), _) => format!(
+                "{} (l'expression compare à `{}`)",
+                threshold_text(a),
+                fmt_num(v)
+            ),
+            (None, _) => threshold_text(a),
+        },
+        None => "aucun (toujours active)".into(),
+    }
+}
+
+/// The part of a runbook block about one cluster: dashboard links, the alert's
+/// expression and the recording rules it reads.
+fn cluster_section(l: &Loaded, d: &Deployed) -> String {
+    let mut s = String::new();
+    let c = &d.cluster.name;
+    s.push_str(&format!("### Cluster `{c}`\n\n"));
+    if let Some(url) = d.rule.annotations.get("dashboard_url") {
+        s.push_str(&dashboard_links(l, d, url));
+    }
+    s.push_str("Expression de l'alerte (à coller dans Grafana > Explore ou dans l'interface de Prometheus) :\n\n");
+    s.push_str(&format!("```promql\n{}\n```\n\n", d.rule.expr));
+    if !d.records.is_empty() {
+        s.push_str("Règles d'enregistrement qu'elle lit (pour recalculer la valeur depuis les métriques brutes si une règle enregistrée semble fausse) :\n\n```promql\n");
+        for r in &d.records {
+            s.push_str(&format!(
+                "# {}\n{}\n",
+                r.record.as_deref().unwrap_or_default(),
+                r.expr
+            ));
+        }
+        s.push_str("```\n\n");
+    }
+    s
+}
+
 fn runbook_block(
     l: &Loaded,
     am: &AmConfig,
@@ -632,28 +683,7 @@ fn runbook_block(
     s.push_str(&format!(
         "**Ce que signifie l'alerte** : {meaning_text}\n\n"
     ));
-    let threshold = match a {
-        Some(a) => match (rules::threshold_in_metric_unit(&l.defs, a), a.slo) {
-            (Some(v), SloKind::ApiLatency) => format!(
-                "{} (l'expression compare à `{}`, en {})",
-                threshold_text(a),
-                fmt_num(v),
-                unit_fr(l.defs.spec.metrics.http.unit)
-            ),
-            (Some(v), SloKind::ApiErrorRatio) => format!(
-                "{} (l'expression compare un ratio à `{}`)",
-                threshold_text(a),
-                fmt_num(v)
-            ),
-            (Some(v), _) => format!(
-                "{} (l'expression compare à `{}`)",
-                threshold_text(a),
-                fmt_num(v)
-            ),
-            (None, _) => threshold_text(a),
-        },
-        None => "aucun (toujours active)".into(),
-    };
+    let threshold = threshold_row(l, a);
     let clusters: Vec<String> = deployed.iter().map(|d| d.cluster.name.clone()).collect();
     let for_ = first
         .and_then(|r| r.for_.clone())
@@ -692,24 +722,7 @@ fn runbook_block(
         s.push_str(&format!("{note}\n\n"));
     }
     for d in deployed {
-        let c = &d.cluster.name;
-        s.push_str(&format!("### Cluster `{c}`\n\n"));
-        if let Some(url) = d.rule.annotations.get("dashboard_url") {
-            s.push_str(&dashboard_links(l, d, url));
-        }
-        s.push_str("Expression de l'alerte (à coller dans Grafana > Explore ou dans l'interface de Prometheus) :\n\n");
-        s.push_str(&format!("```promql\n{}\n```\n\n", d.rule.expr));
-        if !d.records.is_empty() {
-            s.push_str("Règles d'enregistrement qu'elle lit (pour recalculer la valeur depuis les métriques brutes si une règle enregistrée semble fausse) :\n\n```promql\n");
-            for r in &d.records {
-                s.push_str(&format!(
-                    "# {}\n{}\n",
-                    r.record.as_deref().unwrap_or_default(),
-                    r.expr
-                ));
-            }
-            s.push_str("```\n\n");
-        }
+        s.push_str(&cluster_section(l, d));
     }
     s
 }
