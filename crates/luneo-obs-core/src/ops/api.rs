@@ -164,19 +164,20 @@ pub fn validate(req: &ValidateRequest) -> ValidateResponse {
         Err(d) => d,
     };
     diag::sort(&mut diagnostics);
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
-    ValidateResponse {
-        ok: errors == 0,
-        errors,
-        warnings,
-        diagnostics,
+    ValidateResponse::of(diagnostics)
+}
+
+impl ValidateResponse {
+    /// The response for these diagnostics: counts, and `ok` when none is an error.
+    pub fn of(diagnostics: Vec<Diagnostic>) -> Self {
+        let count = |sev| diagnostics.iter().filter(|d| d.severity == sev).count();
+        let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+        ValidateResponse {
+            ok: errors == 0,
+            errors,
+            warnings,
+            diagnostics,
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::registry as codes;
-use crate::diag::{Diagnostic, Pos, Severity};
+use crate::diag::{Diagnostic, Pos};
 use crate::generate::docs::DocsResponse;
 use crate::health::HealthResponse;
 use crate::ops::api::{ExplainResponse, GenerateResponse, ValidateResponse};
@@ -96,19 +96,9 @@ failed_by_default!(
 
 impl Failed for ValidateResponse {
     fn failed(diagnostics: Vec<Diagnostic>) -> Self {
-        let errors = diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        let warnings = diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count();
         ValidateResponse {
             ok: false,
-            errors,
-            warnings,
-            diagnostics,
+            ..ValidateResponse::of(diagnostics)
         }
     }
 }
