@@ -393,8 +393,29 @@ pub fn evaluate_health(req: &HealthRequest) -> HealthResponse {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+    use crate::generate::grafana::DataSourceRef;
     use crate::generate::slos::*;
-    use crate::model::SloKind;
+    use crate::model::{Definitions, SloKind};
+
+    /// The health panel as JSON, as a dashboard carries it.
+    fn dashboard_panel(
+        defs: &Definitions,
+        kinds: &[SloKind],
+        cluster: &str,
+        ds: &serde_json::Value,
+    ) -> Option<serde_json::Value> {
+        assert_eq!(
+            ds,
+            &serde_json::to_value(DataSourceRef::PROMETHEUS_VARIABLE).unwrap()
+        );
+        crate::generate::slos::dashboard_panel(
+            defs,
+            kinds,
+            cluster,
+            &DataSourceRef::PROMETHEUS_VARIABLE,
+        )
+        .map(|p| serde_json::to_value(p).unwrap())
+    }
 
     fn embedded() -> Loaded {
         load::load_embedded().unwrap()

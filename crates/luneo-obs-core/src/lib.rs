@@ -11,7 +11,7 @@
 //! - [`source`] — definitions in (positioned YAML, [`source::Source`], parsing);
 //! - [`lint`] — definition checks, one small function each;
 //! - [`load`] — [`load::Loaded`], the parsed and checked definitions ([`load::resolve`]);
-//! - [`generate`] — rules, SLOs, Alertmanager, dashboards, GitOps, docs blocks, the tree;
+//! - [`generate`] — rules, SLOs, Alertmanager, dashboards (typed Grafana model), GitOps, docs blocks, the tree;
 //! - [`verify`] — checks of generated and on-disk artefacts (rules, overlays, drift);
 //! - [`health`], [`dr`] — features reading the loaded definitions;
 //! - [`ops`] — the operations hosts call, JSON in / JSON out ([`for_each_op!`]).

@@ -781,32 +781,21 @@ fn dashboard_links(l: &Loaded, d: &Deployed, url: &str) -> String {
             }
         }
     }
-    let panels: Vec<(u64, String)> = dash["panels"]
-        .as_array()
-        .map(|ps| {
-            ps.iter()
-                .filter(|p| {
-                    p["targets"].as_array().is_some_and(|ts| {
-                        ts.iter().any(|t| {
-                            t["expr"]
-                                .as_str()
-                                .is_some_and(|e| names.iter().any(|n| mentions(e, n)))
-                        })
-                    })
-                })
-                .filter_map(|p| {
-                    Some((
-                        p["id"].as_u64()?,
-                        format!(
-                            "{} ({})",
-                            p["title"].as_str()?,
-                            panel_type_fr(p["type"].as_str().unwrap_or_default())
-                        ),
-                    ))
-                })
-                .collect()
+    let panels: Vec<(u32, String)> = dash
+        .panels
+        .iter()
+        .filter(|p| {
+            p.targets()
+                .iter()
+                .any(|t| names.iter().any(|n| mentions(&t.expr, n)))
         })
-        .unwrap_or_default();
+        .map(|p| {
+            (
+                p.id(),
+                format!("{} ({})", p.title(), panel_type_fr(p.kind())),
+            )
+        })
+        .collect();
     if !panels.is_empty() {
         s.push_str("Panneaux qui affichent les séries de l'alerte :\n\n");
         for (id, title) in panels {
@@ -996,15 +985,9 @@ fn dashboards_block(l: &Loaded) -> String {
         let Some(c0) = on.first() else { continue };
         let dash = dashboards::build(&l.defs, kind, c0);
         let mut titles: Vec<String> = Vec::new();
-        for p in dash["panels"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            if let Some(t) = p["title"].as_str() {
-                if !titles.iter().any(|x| x == t) {
-                    titles.push(t.to_string());
-                }
+        for p in &dash.panels {
+            if !titles.iter().any(|x| x == p.title()) {
+                titles.push(p.title().to_string());
             }
         }
         let sizes: Vec<String> = on

@@ -1,7 +1,8 @@
 //! Generators: everything derived from [`crate::load::Loaded`] definitions. Pure
 //! functions from the model to files (paths and bytes) or typed artefacts.
 //!
-//! Order of dependence, lowest first: `layout` (paths, header, YAML), `rules` (recording
+//! Order of dependence, lowest first: `layout` (paths, header, YAML) and `grafana` (the
+//! dashboard model), `rules` (recording
 //! rules and alerts), `slos` (the SLOs and the health panel's queries), `alertmanager`,
 //! `dashboards`, `gitops`, then `manifests` (the whole tree) and `docs` (generated blocks
 //! of the operators' pages).
@@ -11,6 +12,7 @@ pub mod dashboards;
 pub mod docs;
 pub mod expr;
 pub mod gitops;
+pub mod grafana;
 pub mod layout;
 pub mod manifests;
 pub mod rules;

@@ -477,7 +477,7 @@ mod tests {
         let mut v: Value = serde_json::from_str(&json.join("\n")).unwrap();
         f(&mut v);
         let mut out = format!("{head}|-\n");
-        for l in dashboards::render(&v).lines() {
+        for l in dashboards::render_json(&v).lines() {
             out.push_str("    ");
             out.push_str(l);
             out.push('\n');
