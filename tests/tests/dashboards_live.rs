@@ -1010,7 +1010,7 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
 
     // 4. Every panel target of every dashboard of every overlay.
     let by_name: BTreeMap<&str, &Cluster> = clusters.iter().map(|c| (c.name.as_str(), c)).collect();
-    let scrape = dur_s(&defs.spec.metrics.scrape_interval);
+    let scrape = dur_s(defs.spec.metrics.scrape_interval.as_str());
     let mut ran = 0;
     let mut titles_seen = BTreeSet::new();
     for b in &built {

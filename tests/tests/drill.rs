@@ -346,21 +346,30 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         &luneo_obs_core::load::load_embedded().unwrap(),
         SCALE,
     );
-    let group_wait =
-        luneo_obs_core::model::duration::parse(&scaled.defs.spec.notifications.grouping.group_wait)
-            .unwrap();
+    let group_wait = scaled
+        .defs
+        .spec
+        .notifications
+        .grouping
+        .group_wait
+        .parsed()
+        .unwrap();
     let group_interval = Duration::from_millis(
-        luneo_obs_core::model::duration::parse(
-            &scaled.defs.spec.notifications.grouping.group_interval,
-        )
-        .unwrap(),
+        scaled
+            .defs
+            .spec
+            .notifications
+            .grouping
+            .group_interval
+            .parsed()
+            .unwrap(),
     );
     let for_of: BTreeMap<String, String> = scaled
         .defs
         .spec
         .alerts
         .iter()
-        .map(|a| (a.name.clone(), a.for_.clone()))
+        .map(|a| (a.name.clone(), a.for_.to_string()))
         .collect();
     assert_eq!(
         scaled

@@ -234,7 +234,7 @@ fn refuse(resp: &mut DrResponse, code: &Check, file: &str, pos: Pos, msg: String
 /// `spec.notifications.dr.maxWindow`; otherwise a diagnostic and `None`.
 fn start_window(req: &DrRequest, l: &load::Loaded, resp: &mut DrResponse) -> Option<u64> {
     let max_window = &l.defs.spec.notifications.dr.max_window;
-    let max = duration::parse(max_window).unwrap_or(0);
+    let max = max_window.ms();
     let arg = Pos { line: 1, column: 1 };
     let hint = "write the window as a duration: 2h, 90m";
     match req.duration.as_deref().map(duration::parse) {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::generate::layout::{ALERTMANAGER_CONFIG, ALERTMANAGER_VALUES};
 use crate::load::Loaded;
-use crate::model::duration;
+use crate::model::{duration, Duration};
 use crate::model::{AlertSeverity, Definitions, Notifications, SecretKeyRef};
 
 /// Where kube-prometheus-stack mounts `alertmanagerSpec.secrets`.
@@ -230,7 +230,7 @@ pub fn config(defs: &Definitions) -> AmConfig {
             .clone()
             .unwrap_or_else(|| NULL_RECEIVER.into()),
         matchers: vec![format!("alertname=\"{}\"", n.watchdog.alert_name)],
-        repeat_interval: Some(n.watchdog.repeat_interval.clone()),
+        repeat_interval: Some(n.watchdog.repeat_interval.to_string()),
         ..Default::default()
     }];
     routes.extend(severity_routes(AlertSeverity::Critical, &n.routes.critical));
@@ -239,9 +239,9 @@ pub fn config(defs: &Definitions) -> AmConfig {
     let route = Route {
         receiver: n.default_receiver.clone(),
         group_by: g.group_by.clone(),
-        group_wait: Some(g.group_wait.clone()),
-        group_interval: Some(g.group_interval.clone()),
-        repeat_interval: Some(g.repeat_interval.clone()),
+        group_wait: Some(g.group_wait.to_string()),
+        group_interval: Some(g.group_interval.to_string()),
+        repeat_interval: Some(g.repeat_interval.to_string()),
         routes,
         ..Default::default()
     };
@@ -333,10 +333,10 @@ pub fn files(l: &Loaded, head: &str) -> Vec<(String, String)> {
 // Drill time scaling.
 
 /// `d` divided by `factor` (at least 1ms); unparsable durations are returned unchanged.
-pub fn scale_duration(d: &str, factor: u32) -> String {
-    match duration::parse(d) {
-        Ok(ms) => duration::format((ms / u64::from(factor.max(1))).max(1)),
-        Err(_) => d.to_string(),
+pub fn scale_duration(d: &Duration, factor: u32) -> Duration {
+    match d.parsed() {
+        Ok(ms) => Duration::new(duration::format((ms / u64::from(factor.max(1))).max(1))),
+        Err(_) => d.clone(),
     }
 }
 

@@ -24,7 +24,7 @@ use crate::generate::alertmanager::{self, AmConfig, Route};
 use crate::generate::dashboards::{self, Kind};
 use crate::generate::rules::{self, Rule};
 use crate::load::{self, Loaded};
-use crate::model::{fmt_num, Alert, AlertSeverity, Cluster, SloKind, Unit};
+use crate::model::{fmt_num, Alert, AlertSeverity, Cluster, Duration, SloKind, Unit};
 use crate::source::Source;
 
 use crate::generate::gitops;
@@ -525,7 +525,7 @@ pub fn meaning(l: &Loaded, a: &Alert) -> String {
             m.queues.state_label,
             m.queues.waiting_state,
             code_list(&queue_names(l, a)),
-            a.window.as_deref().unwrap_or("5m"),
+            a.window.as_ref().map_or("5m", Duration::as_str),
             a.for_
         ),
         SloKind::GpuUtilisation => format!(
@@ -560,7 +560,7 @@ pub fn expression_summary(l: &Loaded, a: &Alert) -> String {
             m.queues.job_count,
             m.queues.state_label,
             m.queues.waiting_state,
-            a.window.as_deref().unwrap_or("5m"),
+            a.window.as_ref().map_or("5m", Duration::as_str),
             code_list(&queue_names(l, a))
         ),
         SloKind::GpuUtilisation => format!("moyenne de `{}` sur le cluster", m.gpu.metric),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::generate::expr::{AlertExpr, Comparison, Expr, Matcher};
 use crate::load::Loaded;
-use crate::model::duration;
+use crate::model::{duration, Duration};
 use crate::model::{fmt_num, Alert, Cluster, ClusterRole, Definitions, SloKind, Unit};
 
 /// One rule as Prometheus (and the Prometheus Operator) reads it.
@@ -129,7 +129,7 @@ pub struct RecordNames {
 
 /// Rate window of the recording rules: 5m, or 4x the scrape interval when that is longer.
 pub fn rate_window(defs: &Definitions) -> String {
-    let scrape = duration::parse(&defs.spec.metrics.scrape_interval).unwrap_or(30_000);
+    let scrape = defs.spec.metrics.scrape_interval.ms();
     duration::format((4 * scrape).max(300_000))
 }
 
@@ -423,7 +423,10 @@ fn error_ratio_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
 
 /// Growth of the waiting backlog in jobs/min, per queue.
 fn backlog_growth_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
-    let w = a.window.clone().unwrap_or_else(|| "5m".into());
+    let w = a
+        .window
+        .as_ref()
+        .map_or_else(|| "5m".to_string(), Duration::to_string);
     let q = &defs.spec.metrics.queues;
     let matchers = vec![
         Matcher::Eq(q.state_label.clone(), q.waiting_state.clone()),
@@ -446,11 +449,10 @@ fn backlog_growth_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
 /// Requests per second over the window, 0 when the series is missing altogether.
 fn no_traffic_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
     let m = &defs.spec.metrics;
-    let scrape = duration::parse(&m.scrape_interval).unwrap_or(30_000);
-    let w = a
-        .window
-        .clone()
-        .unwrap_or_else(|| duration::format(4 * scrape));
+    let w = a.window.as_ref().map_or_else(
+        || duration::format(4 * m.scrape_interval.ms()),
+        Duration::to_string,
+    );
     let count = s.expr(
         &format!("{}_count", m.http.histogram),
         &m.http.selector,
@@ -616,7 +618,7 @@ fn alert_rule(defs: &Definitions, a: &Alert, cluster: &Cluster) -> Rule {
     Rule {
         alert: Some(a.name.clone()),
         expr: alert_expr(defs, a, &cluster.name),
-        for_: Some(a.for_.clone()),
+        for_: Some(a.for_.to_string()),
         labels,
         annotations: ann,
         ..Default::default()

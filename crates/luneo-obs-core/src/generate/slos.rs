@@ -144,7 +144,7 @@ fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef
             threshold_in_metric_unit: thr_metric,
             comparison: cmp,
             severity: a.severity.as_str().to_string(),
-            r#for: a.for_.clone(),
+            r#for: a.for_.to_string(),
         });
     }
     Ok(out)

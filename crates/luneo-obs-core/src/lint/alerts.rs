@@ -353,7 +353,7 @@ fn absent_for(c: &mut Lint<'_>, at: &At<'_>) {
     if a.slo != SloKind::ApiNoTraffic {
         return;
     }
-    if let (Ok(f), Some(s)) = (duration::parse(&a.for_), c.scrape_ms()) {
+    if let (Ok(f), Some(s)) = (a.for_.parsed(), c.scrape_ms()) {
         if f < 2 * s {
             c.err(&codes::ALERT_ABSENT_FOR, &at.field("for"), format!("`for: {}` is shorter than 2x the scrape interval: the alert would fire after every Prometheus restart", a.for_), &format!("use at least {}", duration::format(2 * s)));
         }

@@ -2,7 +2,7 @@
 
 use super::Lint;
 use crate::diag::registry as codes;
-use crate::model::{duration, DashboardKind};
+use crate::model::DashboardKind;
 
 /// Grafana's default `min_refresh_interval`: a shorter refresh is raised to it.
 pub const MIN_REFRESH_MS: u64 = 5_000;
@@ -20,7 +20,7 @@ pub fn intervals(c: &mut Lint<'_>) {
         let s = kind.settings(defs);
         let base = kind.settings_path();
         for (field, v) in [("refresh", &s.refresh), ("timeRange", &s.time_range)] {
-            if duration::parse(v).is_ok() && !is_grafana_interval(v) {
+            if v.parsed().is_ok() && !is_grafana_interval(v.as_str()) {
                 c.err(&codes::DEFINITIONS_BAD_DURATION, &format!("{base}.{field}"), format!("`{v}` is not a Grafana interval: one number and one unit of s, m, h, d, w, y"), "Grafana reads `now-90m`, not `now-1h30m`: write 90m");
             }
         }
@@ -33,11 +33,11 @@ pub fn refresh(c: &mut Lint<'_>) {
     for kind in DashboardKind::ALL {
         let s = kind.settings(defs);
         let path = format!("{}.refresh", kind.settings_path());
-        match duration::parse(&s.refresh) {
+        match s.refresh.parsed() {
             Err(e) => c.err(
                 &codes::DEFINITIONS_BAD_DURATION,
                 &path,
-                e,
+                e.to_string(),
                 "write the refresh as Grafana does: 30s, 1m, 5m",
             ),
             Ok(ms) if ms < MIN_REFRESH_MS => c.err(&codes::DEFINITIONS_DASHBOARD_REFRESH, &path, format!("refresh `{}` is below Grafana's default minimum of 5s: Grafana would silently use 5s", s.refresh), "use 5s or more (30s for near-real-time views)"),
@@ -52,11 +52,11 @@ pub fn time_range(c: &mut Lint<'_>) {
     for kind in DashboardKind::ALL {
         let s = kind.settings(defs);
         let path = format!("{}.timeRange", kind.settings_path());
-        match duration::parse(&s.time_range) {
+        match s.time_range.parsed() {
             Err(e) => c.err(
                 &codes::DEFINITIONS_BAD_DURATION,
                 &path,
-                e,
+                e.to_string(),
                 "write the time range as a duration back from now: 1h, 12h, 7d",
             ),
             Ok(0) => c.err(

@@ -18,8 +18,7 @@ pub mod secrets;
 
 use crate::diag::registry as codes;
 use crate::diag::{Check, Diagnostic, Severity};
-use crate::model::duration;
-use crate::model::Definitions;
+use crate::model::{Definitions, Duration};
 use crate::source::yaml::Document;
 use crate::source::Parsed;
 
@@ -92,14 +91,14 @@ impl<'a> Lint<'a> {
     }
 
     /// Parse a duration, reporting `definitions/bad-duration` at `path` when it is not one.
-    pub fn duration(&mut self, path: &str, value: &str) -> Option<u64> {
-        match duration::parse(value) {
+    pub fn duration(&mut self, path: &str, value: &Duration) -> Option<u64> {
+        match value.parsed() {
             Ok(ms) => Some(ms),
             Err(e) => {
                 self.err(
                     &codes::DEFINITIONS_BAD_DURATION,
                     path,
-                    e,
+                    e.to_string(),
                     "write durations as Prometheus does: 30s, 5m, 1h30m",
                 );
                 None
@@ -109,7 +108,7 @@ impl<'a> Lint<'a> {
 
     /// The scrape interval, when it parses (its own check reports it otherwise).
     pub fn scrape_ms(&self) -> Option<u64> {
-        duration::parse(&self.defs.spec.metrics.scrape_interval).ok()
+        self.defs.spec.metrics.scrape_interval.parsed().ok()
     }
 
     pub fn label(&mut self, path: &str, value: &str) {

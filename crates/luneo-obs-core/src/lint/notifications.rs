@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 
 use super::{names, Lint};
 use crate::diag::registry as codes;
-use crate::model::{duration, AlertSeverity, NULL_RECEIVER};
+use crate::model::{AlertSeverity, Duration, NULL_RECEIVER};
 
 const BASE: &str = "spec.notifications";
 
 /// A positive duration (zero is refused: Alertmanager would spin or never wait).
-fn positive(c: &mut Lint<'_>, path: &str, v: &str) -> Option<u64> {
-    match duration::parse(v) {
+fn positive(c: &mut Lint<'_>, path: &str, v: &Duration) -> Option<u64> {
+    match v.parsed() {
         Ok(0) => {
             c.err(
                 &codes::NOTIFICATIONS_INTERVALS,

@@ -1,4 +1,98 @@
 //! Prometheus durations (`30s`, `5m`, `1h30m`), parsed to milliseconds.
+//!
+//! [`Duration`] is how the model holds them: the text as written (kept for output and
+//! messages) and its milliseconds, parsed once when the definitions are read.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A duration of the definitions: its text and, when it parses, its milliseconds.
+///
+/// Deserializing never fails on a malformed duration: the lint reports it at the field
+/// with a code and a hint (`definitions/bad-duration`), so every bad duration of a file is
+/// reported at once. Definitions that loaded (`crate::load::Loaded`) hold valid durations
+/// only: generators read [`Duration::ms`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duration {
+    text: String,
+    parsed: Result<u64, String>,
+}
+
+impl Duration {
+    /// Parse `text` (kept as written).
+    pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let parsed = parse(&text);
+        Self { text, parsed }
+    }
+
+    /// The duration as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Milliseconds, or why the text is not a duration.
+    pub fn parsed(&self) -> Result<u64, &str> {
+        self.parsed.as_ref().copied().map_err(String::as_str)
+    }
+
+    /// Milliseconds. Loaded definitions only hold valid durations (the lint rejects the
+    /// others); a malformed one reads as 0 here.
+    pub fn ms(&self) -> u64 {
+        self.parsed.as_ref().copied().unwrap_or(0)
+    }
+}
+
+impl From<&str> for Duration {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl PartialEq<str> for Duration {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for Duration {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::new)
+    }
+}
+
+/// In the JSON Schema a duration is a string (its syntax is checked by the lint).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Duration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
+    }
+}
 
 /// Parse a Prometheus duration. Units: ms, s, m, h, d, w, y; at least one component,
 /// units in decreasing order, no sign, no spaces.
@@ -90,6 +184,16 @@ mod tests {
         assert_eq!(parse("250ms"), Ok(250));
         assert_eq!(format(5_400_000), "1h30m");
         assert_eq!(format(120_000), "2m");
+    }
+
+    #[test]
+    fn durations_parse_once_and_keep_their_text() {
+        let d: Duration = serde_json::from_str("\"1h30m\"").unwrap_or_else(|_| Duration::new(""));
+        assert_eq!((d.as_str(), d.ms()), ("1h30m", 5_400_000));
+        assert_eq!(serde_json::to_string(&d).ok().as_deref(), Some("\"1h30m\""));
+        let bad = Duration::new("5 minutes");
+        assert!(bad.parsed().is_err_and(|e| e.contains("unknown unit")));
+        assert_eq!(bad.to_string(), "5 minutes");
     }
 
     #[test]

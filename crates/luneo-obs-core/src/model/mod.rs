@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use dashboard_kind::DashboardKind;
+pub use duration::Duration;
 
 pub const API_VERSION: &str = "luneo.io/v1alpha1";
 pub const KIND: &str = "ObservabilityDefinitions";
@@ -125,7 +126,7 @@ model! {
 
     pub struct Metrics {
         /// Prometheus scrape interval of the targets (rate windows must be >= 2x this).
-        pub scrape_interval: String,
+        pub scrape_interval: Duration,
         /// Label carrying the cluster name on every series; null when each Prometheus only
         /// sees its own cluster.
         #[serde(default)]
@@ -201,9 +202,9 @@ model! {
 
     pub struct DashboardSettings {
         /// Auto-refresh interval, as Grafana writes it (`30s`, `1m`); at least 5s.
-        pub refresh: String,
+        pub refresh: Duration,
         /// Default time range, back from now (`1h` opens the dashboard on now-1h .. now).
-        pub time_range: String,
+        pub time_range: Duration,
         /// Grafana folder; defaults to `spec.kubernetes.dashboardFolder`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub folder: Option<String>,
@@ -242,10 +243,10 @@ model! {
         pub queues: Option<Vec<String>>,
         /// Range window for rates and derivatives (default: 5m, or 4x scrape interval for `apiNoTraffic`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub window: Option<String>,
+        pub window: Option<Duration>,
         /// How long the condition must hold before the alert fires.
         #[serde(rename = "for")]
-        pub for_: String,
+        pub for_: Duration,
         pub severity: AlertSeverity,
         /// Clusters (by name) the alert is deployed to.
         pub clusters: Vec<String>,
@@ -342,11 +343,11 @@ model! {
         /// Labels that make one notification (e.g. [alertname, cluster]).
         pub group_by: Vec<String>,
         /// Wait before the first notification of a new group (collects its siblings).
-        pub group_wait: String,
+        pub group_wait: Duration,
         /// Wait before notifying about alerts added to an already notified group.
-        pub group_interval: String,
+        pub group_interval: Duration,
         /// Re-send a still-firing group after this long.
-        pub repeat_interval: String,
+        pub repeat_interval: Duration,
     }
 
     pub struct Inhibition {
@@ -362,12 +363,12 @@ model! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub receiver: Option<String>,
         /// How often the Watchdog is re-sent to its receiver (the dead-man's-switch period).
-        pub repeat_interval: String,
+        pub repeat_interval: Duration,
     }
 
     pub struct DrSettings {
         /// Longest DR window `dr start` accepts (no unbounded silences).
-        pub max_window: String,
+        pub max_window: Duration,
     }
 }
 

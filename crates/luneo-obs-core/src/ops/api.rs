@@ -273,7 +273,7 @@ fn explain_alert(l: &Loaded, a: &crate::model::Alert) -> AlertExplanation {
         threshold_value: a.threshold.as_ref().map(|t| t.value),
         threshold_unit: a.threshold.as_ref().map(|t| t.unit.as_str().to_string()),
         threshold_in_expr: rules::threshold_in_metric_unit(&l.defs, a),
-        r#for: a.for_.clone(),
+        r#for: a.for_.to_string(),
         severity: a.severity.as_str().to_string(),
         clusters: a.clusters.clone(),
         dr_expected: a.dr_expected,

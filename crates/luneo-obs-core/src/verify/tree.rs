@@ -25,8 +25,7 @@ pub struct ManifestTree {
 /// Checks on the generated rules, mapped back to the definitions.
 #[cfg(feature = "promql")]
 pub fn rule_findings(l: &Loaded, outs: &[ClusterOutput]) -> Vec<Diagnostic> {
-    let scrape =
-        crate::model::duration::parse(&l.defs.spec.metrics.scrape_interval).unwrap_or(30_000);
+    let scrape = l.defs.spec.metrics.scrape_interval.ms();
     let mut out: Vec<Diagnostic> = Vec::new();
     for o in outs {
         for f in crate::verify::rules::check_groups(&o.rules.groups, scrape) {
@@ -181,8 +180,7 @@ fn check_rules_file(file: &str, text: &str, l: &Loaded) -> Vec<Diagnostic> {
     };
     #[cfg(feature = "promql")]
     {
-        let scrape =
-            crate::model::duration::parse(&l.defs.spec.metrics.scrape_interval).unwrap_or(30_000);
+        let scrape = l.defs.spec.metrics.scrape_interval.ms();
         crate::verify::rules::check_groups(&pr.spec.groups, scrape)
             .into_iter()
             .map(|f| {

@@ -153,7 +153,7 @@ pub fn build(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Dashboard {
         editable: false,
         graph_tooltip: 1,
         timezone: "browser",
-        refresh: s.refresh.clone(),
+        refresh: s.refresh.to_string(),
         time: TimeRange {
             from: time_from(defs, kind),
             to: "now",

@@ -304,7 +304,7 @@ fn refresh(b: &mut Board<'_>) {
     let want = &kind.settings(b.defs).refresh;
     let j = &b.d.json;
     let refresh = j.get("refresh").and_then(Value::as_str).unwrap_or("");
-    if refresh == want {
+    if refresh == want.as_str() {
         return;
     }
     let raw = j.get("refresh").cloned().unwrap_or(Value::Null);
