@@ -132,6 +132,12 @@ pub fn parse(s: &str) -> Result<u64, String> {
             i += 1;
         }
         let u = &s[ustart..i];
+        if u.is_empty() {
+            return Err(match s[i..].chars().next() {
+                None => format!("`{s}` is not a duration: the number {n} has no unit (use ms, s, m, h, d, w or y: {n}s, {n}m)"),
+                Some(c) => format!("`{s}` is not a duration: unexpected `{c}` at position {} (write one number and unit after another, no spaces: 2h, 1h30m)", i + 1),
+            });
+        }
         let Some(rank) = units.iter().position(|(name, _)| *name == u) else {
             return Err(format!(
                 "`{s}` is not a duration: unknown unit `{u}` (use ms, s, m, h, d, w or y)"
@@ -192,7 +198,7 @@ mod tests {
         assert_eq!((d.as_str(), d.ms()), ("1h30m", 5_400_000));
         assert_eq!(serde_json::to_string(&d).ok().as_deref(), Some("\"1h30m\""));
         let bad = Duration::new("5 minutes");
-        assert!(bad.parsed().is_err_and(|e| e.contains("unknown unit")));
+        assert!(bad.parsed().is_err_and(|e| e.contains("unexpected ` `")));
         assert_eq!(bad.to_string(), "5 minutes");
     }
 
@@ -202,6 +208,8 @@ mod tests {
         assert!(parse("m5").is_err());
         assert!(parse("5m1h").is_err());
         assert!(parse("").is_err());
+        assert!(parse("2 hours").is_err_and(|e| e.contains("unexpected ` ` at position 2")));
+        assert!(parse("10").is_err_and(|e| e.contains("has no unit")));
         assert!(parse("-5m").is_err());
         assert!(parse("99999999999999999999y").is_err());
     }
