@@ -203,8 +203,11 @@ fn routing_matrix_every_alert_at_every_severity_reaches_exactly_its_receivers() 
     );
     assert_eq!(
         rows.len(),
-        6 * 3 + 2,
-        "every alert x severity, plus the Watchdog per cluster"
+        // 11 (alert, cluster) pairs: ApiLatencyHigh, ApiErrorRate, QueueWaitThreshold and
+        // RenderGpuSaturation on both clusters, ApiUnavailable on the primary, the two
+        // standby alerts on the standby.
+        11 * 3 + 2,
+        "every alert x cluster x severity, plus the Watchdog per cluster"
     );
     assert!(
         failures.is_empty(),

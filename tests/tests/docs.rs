@@ -526,9 +526,12 @@ fn every_runbook_states_the_threshold_the_rule_compares_with() {
                 r.cluster
             ));
         }
-        let Some((_, rhs)) = expr.rsplit_once(" > ") else {
+        // The threshold is the number after the alert's own comparison (the first
+        // ` > `); guards (`and on(...) ...`) may follow it.
+        let Some((_, rest)) = expr.split_once(" > ") else {
             continue;
         };
+        let rhs = rest.split_whitespace().next().unwrap_or_default();
         let seuil = block
             .lines()
             .find(|l| l.starts_with("| Seuil |"))

@@ -14,7 +14,9 @@
 //! severity; every resolution is sent; a critical mutes its warning twin (and the warning
 //! is delivered once the critical resolves); the Watchdog flows to its receiver and pages
 //! nobody; `kubectl luneo-obs dr start` (the real binary) mutes the DR-expected alerts and
-//! nothing else, twice creates no duplicate, and `dr end` restores delivery. The latency
+//! nothing else, twice creates no duplicate, and `dr end` restores delivery; the production
+//! alerts also watch the standby and the DR window does not mute them (failover); an
+//! outage of the primary API (no request at all) pages through ApiUnavailable. The latency
 //! table (fault -> notification, next to the configured minimum) is printed: a measurement,
 //! not an assertion. Run it on demand: `make drill`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -38,7 +40,7 @@ fn expected(alert: &str) -> (&'static str, BTreeSet<String>) {
     let warning = ["slack #sre"];
     let critical = ["slack #incident", "pagerduty"];
     let (sev, list): (&str, &[&str]) = match alert {
-        "ApiErrorRate" => ("critical", &critical),
+        "ApiErrorRate" | "ApiUnavailable" => ("critical", &critical),
         _ => ("warning", &warning),
     };
     (sev, list.iter().map(|s| s.to_string()).collect())
@@ -118,16 +120,19 @@ impl Drill {
         let standby = rule_groups(&file(&format!(
             "{overlays}/observability-secondary/alerts/prometheus-rules.yaml"
         )));
-        write(
-            &dir,
-            "rules-primary.yaml",
-            &serde_json::json!({ "groups": primary }).to_string(),
-        );
-        write(
-            &dir,
-            "rules-standby.yaml",
-            &serde_json::json!({ "groups": standby }).to_string(),
-        );
+        // Prometheus starts with no rule and loads them once it has scraped (see
+        // `load_rules`); the generated rules wait in rules/.
+        for (name, groups) in [
+            ("rules-primary.yaml", &primary),
+            ("rules-standby.yaml", &standby),
+        ] {
+            write(&dir, name, r#"{"groups": []}"#);
+            write(
+                &dir.join("rules"),
+                name,
+                &serde_json::json!({ "groups": groups }).to_string(),
+            );
+        }
         // Fixture: the critical twin of RenderGpuSaturation (threshold 99 %).
         let gpu = primary
             .as_array()
@@ -141,7 +146,8 @@ impl Drill {
         assert!(expr.ends_with("> 90"), "{expr}");
         twin["expr"] = expr.replace("> 90", "> 99").into();
         twin["labels"]["severity"] = "critical".into();
-        write(&dir, "twin.yaml", &serde_json::json!({ "groups": [{ "name": "drill-fixture.critical-twin", "rules": [twin] }] }).to_string());
+        write(&dir, "twin.yaml", r#"{"groups": []}"#);
+        write(&dir.join("rules"), "twin.yaml", &serde_json::json!({ "groups": [{ "name": "drill-fixture.critical-twin", "rules": [twin] }] }).to_string());
 
         // Alertmanager: the generated config; Secrets as files under the temp dir.
         let secrets = dir.join("secrets");
@@ -205,6 +211,7 @@ impl Drill {
                     format!("--web.listen-address=127.0.0.1:{prom_port}"),
                     format!("--storage.tsdb.path={}", s(&dir.join("prom-data"))),
                     "--rules.alert.resend-delay=1s".into(),
+                    "--web.enable-lifecycle".into(),
                 ],
                 &dir.join("prometheus.log"),
             )
@@ -232,6 +239,31 @@ impl Drill {
             );
         }
         d
+    }
+
+    /// Load the generated rules into the running Prometheus (copy, then `/-/reload`).
+    ///
+    /// Why not at start: the drill divides every `for` by 60 (5m -> 5s) but not Prometheus's
+    /// own start-up, which takes a few seconds before the first scrapes. ApiUnavailable
+    /// (`for: 5m` in production, against a restart gap of one or two 30s scrapes) would
+    /// see those seconds without samples as 5 scaled minutes of outage and page. Loaded
+    /// after the first scrapes, the rules see what a long-running Prometheus sees.
+    fn load_rules(&self) {
+        for name in ["rules-primary.yaml", "rules-standby.yaml", "twin.yaml"] {
+            std::fs::copy(self.dir.join("rules").join(name), self.dir.join(name))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        let r = live::http("POST", self.prom_port, "/-/reload", None);
+        assert!(
+            r.as_ref().is_ok_and(|(c, _)| *c == 200),
+            "Prometheus reload failed: {r:?}\n{}",
+            self.log("prometheus")
+        );
+        let loaded = wait_for(Duration::from_secs(10), POLL, || {
+            let rules = get_json(self.prom_port, "/api/v1/rules").ok()?;
+            (rules["data"]["groups"].as_array()?.len() > 1).then_some(())
+        });
+        assert!(loaded.is_some(), "Prometheus did not load the rules");
     }
 
     fn log(&self, name: &str) -> String {
@@ -380,12 +412,13 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
             .filter(|a| a.dr_expected)
             .map(|a| a.name.as_str())
             .collect::<Vec<_>>(),
-        vec!["StandbyApiUnavailable", "StandbyQueueGrowth"]
+        vec![
+            "ApiUnavailable",
+            "StandbyApiUnavailable",
+            "StandbyQueueGrowth"
+        ]
     );
 
-    // The standby API has never served: its series does not exist (StandbyApiUnavailable's
-    // fault is there from the first evaluation).
-    let t_standby_fault = d.rx.now();
     let up = wait_for(Duration::from_secs(30), POLL, || {
         (d.query("up{job=\"luneo-api\"} == 1").len() == 1).then_some(())
     });
@@ -394,6 +427,11 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         "Prometheus never scraped the exporter:\n{}",
         d.log("prometheus")
     );
+    std::thread::sleep(Duration::from_secs(3)); // a few samples, so rates exist
+                                                // The standby API has never served: its series does not exist (StandbyApiUnavailable's
+                                                // fault is there from the first evaluation of the rules).
+    d.load_rules();
+    let t_standby_fault = d.rx.now();
     std::thread::sleep(Duration::from_secs(4)); // a little healthy history
 
     // ---- Phase 1: every fault at once; each alert must reach exactly its receivers.
@@ -405,9 +443,11 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         *w.queue_slope
             .get_mut(&("primary".into(), "luneo-ai".into()))
             .unwrap() = 5.0; // 300 jobs/min
+                             // 30 jobs/min: above StandbyQueueGrowth's 5, below the 40 of QueueWaitThreshold,
+                             // which watches the standby too (failover) and must stay silent here.
         *w.queue_slope
             .get_mut(&("standby".into(), "luneo-ai".into()))
-            .unwrap() = 5.0;
+            .unwrap() = 0.5;
     });
     let mut table = Vec::new();
     for alert in SIX {
@@ -580,7 +620,8 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
     let am = d.am_url();
     let (code, out, err) = d.plugin(&["dr", "start", "--duration", "10m", "--alertmanager", &am]);
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(out.matches("  created  ").count(), 2, "{out}");
+    // ApiUnavailable (primary) and the two standby alerts.
+    assert_eq!(out.matches("  created  ").count(), 3, "{out}");
     let (code, out2, err) = d.plugin(&["dr", "start", "--duration", "10m", "--alertmanager", &am]);
     assert_eq!(
         (
@@ -588,7 +629,7 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
             out2.matches("  created  ").count(),
             out2.matches("  kept  ").count()
         ),
-        (0, 0, 2),
+        (0, 0, 3),
         "second start must not duplicate: {out2}{err}"
     );
     let silences = get_json(d.am_port, "/api/v2/silences").unwrap();
@@ -604,10 +645,10 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
                     .contains("dr_mode=true")
         })
         .collect();
-    assert_eq!(dr_silences.len(), 2, "{silences}");
+    assert_eq!(dr_silences.len(), 3, "{silences}");
     let (code, status, _) = d.plugin(&["dr", "status", "--alertmanager", &am]);
     assert!(
-        code == 0 && status.matches("active").count() == 2,
+        code == 0 && status.matches("active").count() == 3,
         "{status}"
     );
     // Over-long window refused, nothing created.
@@ -649,6 +690,20 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
     assert!(
         muted.is_some(),
         "StandbyQueueGrowth never fired under the DR silence: {:?}",
+        d.am_alerts()
+    );
+    // The same growth on the standby also fires the production queue alert there (it
+    // watches the standby for a failover), and the DR window does not mute it.
+    let standby_production = wait_for(Duration::from_secs(60), POLL, || {
+        d.am_alerts().into_iter().find(|a| {
+            a["labels"]["alertname"] == "QueueWaitThreshold"
+                && a["labels"]["cluster"] == "standby"
+                && a["status"]["state"] == "active"
+        })
+    });
+    assert!(
+        standby_production.is_some(),
+        "QueueWaitThreshold never fired, unmuted, on the standby during the DR window: {:?}",
         d.am_alerts()
     );
 
@@ -726,10 +781,12 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         let silenced = a["status"]["silencedBy"]
             .as_array()
             .is_some_and(|s| !s.is_empty());
-        let dr = matches!(
+        let dr = (matches!(
             a["labels"]["alertname"].as_str(),
             Some("StandbyApiUnavailable" | "StandbyQueueGrowth")
-        ) && a["labels"]["cluster"] == "standby";
+        ) && a["labels"]["cluster"] == "standby")
+            || (a["labels"]["alertname"] == "ApiUnavailable"
+                && a["labels"]["cluster"] == "primary");
         assert_eq!(
             silenced, dr,
             "silence must match exactly the DR-expected alerts: {a}"
@@ -747,7 +804,7 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
     let (code, out, err) = d.plugin(&["dr", "end", "--alertmanager", &am]);
     assert_eq!(
         (code, out.matches("  expired  ").count()),
-        (0, 2),
+        (0, 3),
         "{out}{err}"
     );
     let restored: Vec<_> = ["StandbyQueueGrowth", "StandbyApiUnavailable"]
@@ -761,6 +818,23 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         .collect();
     let (code, status, _) = d.plugin(&["dr", "status", "--alertmanager", &am]);
     assert!(code == 0 && status.contains("no DR silence"), "{status}");
+
+    // ---- Phase 7: outage. The primary API stops serving (every request counter flat):
+    // the ratio alerts see nothing, ApiUnavailable pages once its 2m rate window holds no
+    // increase (plus `for`).
+    let t7 = d.rx.now();
+    d.exp.set(|w| {
+        w.fast_ok = 0.0;
+        w.slow_ok = 0.0;
+        w.errors = 0.0;
+    });
+    let outage = d.wait_delivered(
+        "ApiUnavailable",
+        "firing",
+        &expected("ApiUnavailable").1,
+        t7,
+        Duration::from_secs(240),
+    );
 
     // ---- The measurements.
     println!("\nlive drill (time scale 1/{SCALE}: scrape {SCRAPE_S}s, evaluation {EVAL_S}s, group_wait {group_wait}ms)");
@@ -795,6 +869,10 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         secs(refire_errors.values().max().copied().unwrap_or_default().saturating_sub(t3)),
         secs(refire_queue.values().max().copied().unwrap_or_default().saturating_sub(t3)),
         secs(t_api_muted.saturating_sub(t_flat))
+    );
+    println!(
+        "outage: ApiUnavailable delivered {:.1}s after the primary stopped serving (2m rate window + for)",
+        secs(outage.values().max().copied().unwrap_or_default().saturating_sub(t7))
     );
     println!(
         "inhibited warning delivered {:.2}s after its critical twin resolved",

@@ -223,7 +223,9 @@ fn every_promtool_test_file_is_run_by_a_test() {
         test_files(),
         [
             "cross-cluster.test.yaml",
+            "failover.test.yaml",
             "primary.test.yaml",
+            "production.test.yaml",
             "standby.test.yaml"
         ],
         "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/"
@@ -233,6 +235,16 @@ fn every_promtool_test_file_is_run_by_a_test() {
 #[test]
 fn primary_alerts_hold_their_thresholds_for_boundaries_and_counter_resets() {
     run_test_file("primary.test.yaml");
+}
+
+#[test]
+fn api_alerts_hold_through_blips_night_traffic_and_outages() {
+    run_test_file("production.test.yaml");
+}
+
+#[test]
+fn production_alerts_watch_the_standby_once_it_serves_customers() {
+    run_test_file("failover.test.yaml");
 }
 
 #[test]

@@ -383,6 +383,7 @@ mod tests {
         assert_eq!(
             names,
             vec![
+                r#"alertname="ApiUnavailable", cluster="primary""#,
                 r#"alertname="StandbyApiUnavailable", cluster="standby""#,
                 r#"alertname="StandbyQueueGrowth", cluster="standby""#
             ]
@@ -423,10 +424,10 @@ mod tests {
         existing.push(serde_json::json!({"id": "other", "status": {"state": "active"}, "createdBy": "alice", "comment": "dr_mode=true maintenance", "matchers": [], "startsAt": "", "endsAt": ""}));
         existing.push(serde_json::json!({"id": "old", "status": {"state": "expired"}, "createdBy": CREATED_BY, "comment": "", "matchers": [], "startsAt": "", "endsAt": ""}));
         let again = plan(&req(DrAction::Start, Some("1h"), existing.clone()));
-        assert!(again.ok && again.create.is_empty() && again.active.len() == 2);
+        assert!(again.ok && again.create.is_empty() && again.active.len() == 3);
         let end = plan(&req(DrAction::End, None, existing));
         let ids: Vec<&str> = end.expire.iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, vec!["dr-0", "dr-1"]);
+        assert_eq!(ids, vec!["dr-0", "dr-1", "dr-2"]);
     }
 
     #[test]

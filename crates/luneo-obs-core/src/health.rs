@@ -455,6 +455,7 @@ mod tests {
             [
                 "primary/ApiLatencyHigh",
                 "primary/ApiErrorRate",
+                "primary/ApiUnavailable",
                 "primary/QueueWaitThreshold/ai",
                 "primary/QueueWaitThreshold/render",
                 "primary/RenderGpuSaturation"
@@ -463,12 +464,17 @@ mod tests {
         assert_eq!(
             ids(Some("standby")),
             [
+                "standby/ApiLatencyHigh",
+                "standby/ApiErrorRate",
+                "standby/QueueWaitThreshold/ai",
+                "standby/QueueWaitThreshold/render",
+                "standby/RenderGpuSaturation",
                 "standby/StandbyApiUnavailable",
                 "standby/StandbyQueueGrowth/ai",
                 "standby/StandbyQueueGrowth/render"
             ]
         );
-        assert_eq!(slo_defs(&l, None).unwrap().len(), 8);
+        assert_eq!(slo_defs(&l, None).unwrap().len(), 14);
     }
 
     /// The panel's query plus its comparison and threshold is exactly the alert's
@@ -489,17 +495,16 @@ mod tests {
                 a.queues = Some(vec![q.clone()]);
             }
             let alert = rules::alert_expr(&l.defs, &a, &d.cluster);
-            assert_eq!(
-                format!(
-                    "{} {} {}",
-                    d.expr,
-                    d.comparison.as_str(),
-                    fmt_num(d.threshold_in_metric_unit)
-                ),
-                alert,
-                "{}",
-                d.id
+            let mut whole = format!(
+                "{} {} {}",
+                d.expr,
+                d.comparison.as_str(),
+                fmt_num(d.threshold_in_metric_unit)
             );
+            for g in &d.guards {
+                whole = format!("{whole} {g}");
+            }
+            assert_eq!(whole, alert, "{}", d.id);
             assert_eq!(
                 Some(d.threshold_in_metric_unit),
                 rules::threshold_in_metric_unit(&l.defs, &a).or(Some(0.0))
@@ -535,11 +540,12 @@ mod tests {
             [
                 "ApiLatencyHigh",
                 "ApiErrorRate",
+                "ApiUnavailable",
                 "QueueWaitThreshold",
                 "RenderGpuSaturation"
             ]
         );
-        let q = &t[2];
+        let q = &t[3];
         assert_eq!(
             q.expr,
             "queue:bullmq_job_count_waiting:deriv5m{cluster=\"primary\", state=\"waiting\", queue=~\"luneo-ai|luneo-render\"} * 60"
@@ -620,7 +626,7 @@ mod tests {
             .slos
             .iter()
             .all(|s| s.status == Status::Nodata && s.value.is_none() && s.value_text == "no data"));
-        assert_eq!(r.counts["nodata"], 5);
+        assert_eq!(r.counts["nodata"], 6);
         assert!(r
             .diagnostics
             .iter()
@@ -801,7 +807,12 @@ mod tests {
             .collect();
         assert_eq!(
             refs,
-            ["ApiLatencyHigh", "ApiErrorRate", "StandbyApiUnavailable"]
+            [
+                "ApiLatencyHigh",
+                "ApiErrorRate",
+                "ApiUnavailable",
+                "StandbyApiUnavailable"
+            ]
         );
         assert_eq!(
             api["targets"][0]["expr"],

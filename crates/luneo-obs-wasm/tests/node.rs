@@ -26,17 +26,18 @@ fn status(r: &Value, ref_id: &str) -> String {
 fn health_of_primary_around_thresholds() {
     let below = json(&evaluate_health(
         None,
-        r#"{"cluster":"primary","values":{"ApiLatencyHigh":0.599,"ApiErrorRate":0.0499,"QueueWaitThreshold_ai":39.9,"QueueWaitThreshold_render":39.9,"RenderGpuSaturation":89.9}}"#,
+        r#"{"cluster":"primary","values":{"ApiLatencyHigh":0.599,"ApiErrorRate":0.0499,"ApiUnavailable":0.5,"QueueWaitThreshold_ai":39.9,"QueueWaitThreshold_render":39.9,"RenderGpuSaturation":89.9}}"#,
     ));
     assert_eq!(below["ok"], true, "{below}");
-    assert_eq!(below["counts"]["ok"], 5, "{below}");
+    assert_eq!(below["counts"]["ok"], 6, "{below}");
     let above = json(&evaluate_health(
         None,
-        r#"{"cluster":"primary","values":{"ApiLatencyHigh":0.601,"ApiErrorRate":0.0501,"QueueWaitThreshold_ai":40.1,"QueueWaitThreshold_render":"+Inf","RenderGpuSaturation":90.1}}"#,
+        r#"{"cluster":"primary","values":{"ApiLatencyHigh":0.601,"ApiErrorRate":0.0501,"ApiUnavailable":0,"QueueWaitThreshold_ai":40.1,"QueueWaitThreshold_render":"+Inf","RenderGpuSaturation":90.1}}"#,
     ));
     for (id, want) in [
         ("ApiLatencyHigh", "warning"),
         ("ApiErrorRate", "critical"),
+        ("ApiUnavailable", "critical"),
         ("QueueWaitThreshold_ai", "warning"),
         ("QueueWaitThreshold_render", "warning"),
         ("RenderGpuSaturation", "warning"),
@@ -99,6 +100,11 @@ fn targets_validate_explain_generate() {
     assert_eq!(
         refs,
         [
+            "ApiLatencyHigh",
+            "ApiErrorRate",
+            "QueueWaitThreshold_ai",
+            "QueueWaitThreshold_render",
+            "RenderGpuSaturation",
             "StandbyApiUnavailable",
             "StandbyQueueGrowth_ai",
             "StandbyQueueGrowth_render"
@@ -107,7 +113,7 @@ fn targets_validate_explain_generate() {
     assert_eq!(json(&validate::call("{}"))["ok"], true);
     let e = json(&explain::call(r#"{"alert":"ApiErrorRate"}"#));
     assert_eq!(e["ok"], true, "{e}");
-    assert!(e["alert"].to_string().contains(r#""cluster:http_request_duration_seconds_count:ratio_5xx_rate5m{cluster=\"primary\"} > 0.05""#), "{e}");
+    assert!(e["alert"].to_string().contains(r#""cluster:http_request_duration_seconds_count:ratio_5xx_rate5m{cluster=\"primary\"} > 0.05 and on(cluster) "#), "{e}");
     let g = json(&generate::call("{}"));
     assert_eq!(g["ok"], true);
     let native = luneo_obs_core::ops::api::generate(&Default::default());

@@ -71,6 +71,7 @@ describe('SLO health panel with the real wasm core', () => {
     expect(await tileStatuses()).toEqual({
       ApiLatencyHigh: 'warning',
       ApiErrorRate: 'critical',
+      ApiUnavailable: 'nodata',
       QueueWaitThreshold_ai: 'ok',
       QueueWaitThreshold_render: 'ok',
       RenderGpuSaturation: 'nodata',
@@ -79,7 +80,7 @@ describe('SLO health panel with the real wasm core', () => {
     expect(latency).toHaveTextContent('API latency P95');
     expect(latency).toHaveTextContent('612 ms');
     expect(latency).toHaveTextContent('> 600 ms');
-    expect(screen.getAllByTestId('slo-tile')[4]).toHaveTextContent('No data');
+    expect(screen.getAllByTestId('slo-tile')[5]).toHaveTextContent('No data');
   });
 
   it('colours tiles from the Grafana theme', async () => {
@@ -99,7 +100,13 @@ describe('SLO health panel with the real wasm core', () => {
 
   it('resolves the cluster option through template variables (standby SLOs)', async () => {
     renderPanel(framesFor({ StandbyApiUnavailable: 0, StandbyQueueGrowth_ai: 6 }), { cluster: '$cluster' });
+    // The production alerts also watch the standby (no data while it is idle).
     expect(await tileStatuses()).toEqual({
+      ApiLatencyHigh: 'nodata',
+      ApiErrorRate: 'nodata',
+      QueueWaitThreshold_ai: 'nodata',
+      QueueWaitThreshold_render: 'nodata',
+      RenderGpuSaturation: 'nodata',
       StandbyApiUnavailable: 'warning',
       StandbyQueueGrowth_ai: 'warning',
       StandbyQueueGrowth_render: 'nodata',

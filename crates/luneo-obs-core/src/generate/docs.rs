@@ -22,6 +22,7 @@ use crate::diag::registry as codes;
 use crate::diag::{self, Check, Diagnostic, Pos, Severity};
 use crate::generate::alertmanager::{self, AmConfig, Route};
 use crate::generate::dashboards::{self, Kind};
+use crate::generate::expr::GuardKind;
 use crate::generate::rules::{self, Rule};
 use crate::load::{self, Loaded};
 use crate::model::{fmt_num, Alert, AlertSeverity, Cluster, Duration, SloKind, Unit};
@@ -707,6 +708,7 @@ fn runbook_block(
                 .unwrap_or_default(),
         ),
         ("Seuil", threshold),
+        ("Gardes", guards_row(l, a)),
         ("Durée avant déclenchement (`for`)", for_),
         ("Sévérité", format!("`{}`", label("severity"))),
         ("Clusters", code_list(&clusters)),
@@ -714,7 +716,11 @@ fn runbook_block(
         ("Test de reprise (DR)", dr_row),
     ];
     s.push_str("| Champ | Valeur |\n| --- | --- |\n");
-    for (k, v) in rows {
+    // The guards row only for alerts that have guards.
+    for (k, v) in rows
+        .into_iter()
+        .filter(|(k, v)| *k != "Gardes" || !v.is_empty())
+    {
         s.push_str(&format!("| {k} | {} |\n", cell(&v)));
     }
     s.push('\n');
@@ -725,6 +731,38 @@ fn runbook_block(
         s.push_str(&cluster_section(l, d));
     }
     s
+}
+
+/// What the alert needs besides its threshold (confirm window, low-traffic guards), in
+/// French; empty when it has no guard.
+fn guards_row(l: &Loaded, a: Option<&Alert>) -> String {
+    let Some(a) = a else { return String::new() };
+    let Some(cluster) = a.clusters.first() else {
+        return String::new();
+    };
+    let window = rules::rate_window(&l.defs);
+    let mut parts = Vec::new();
+    for g in rules::alert_expression(&l.defs, a, cluster).guards {
+        parts.push(match g.kind {
+            GuardKind::Confirm => format!(
+                "la même condition sur les `{w}` dernières (fenêtre de confirmation) : une rafale plus courte que `for` moins `{w}` ne déclenche pas",
+                w = rules::confirm_window(&l.defs)
+            ),
+            GuardKind::MinTraffic => String::new(),
+        });
+    }
+    if let Some(n) = a.min_requests {
+        parts.push(format!(
+            "au moins {n} requêtes sur la fenêtre de `{window}` (`minRequests`)"
+        ));
+    }
+    if let (Some(n), SloKind::ApiErrorRatio) = (a.min_errors, a.slo) {
+        parts.push(format!(
+            "au moins {n} réponses 5xx sur la fenêtre de `{window}` (`minErrors`)"
+        ));
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join(" ; ")
 }
 
 /// Names whose series the alert reads: the recording rules in its expression and their

@@ -196,7 +196,8 @@ impl Comparison {
     }
 }
 
-/// An alert's expression as data: what it computes, and the condition that fires it.
+/// An alert's expression as data: what it computes, the condition that fires it, and
+/// the guards that must hold as well.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertExpr {
     /// The value the alert watches (what a panel plots), in the metric's unit.
@@ -204,15 +205,49 @@ pub struct AlertExpr {
     /// The comparison and threshold (in the value's unit); `None` for a custom alert
     /// without threshold, which fires whenever its expression returns a sample.
     pub condition: Option<(Comparison, f64)>,
+    /// Further conditions, joined with `and on(<labels>)`: the alert holds only where
+    /// each guard returns a sample with the same values of those labels.
+    pub guards: Vec<Guard>,
+}
+
+/// What a guard makes sure of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardKind {
+    /// The condition also holds over a short recent window, so it stops holding soon
+    /// after a burst ends: a burst shorter than `for` minus that window never fires.
+    Confirm,
+    /// Enough requests (or errors) were seen for the ratio to mean something.
+    MinTraffic,
+}
+
+/// A condition an alert needs besides its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    pub kind: GuardKind,
+    /// Labels the guard's samples are matched on (the value's labels; empty: any sample).
+    pub on: Vec<String>,
+    /// The whole condition (`... > 0.05`, `... >= 10`).
+    pub expr: Expr,
 }
 
 impl fmt::Display for AlertExpr {
     /// The `expr` of the alerting rule.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.condition {
-            Some((cmp, thr)) => write!(f, "{} {} {}", self.value, cmp.as_str(), fmt_num(thr)),
-            None => write!(f, "{}", self.value),
+            Some((cmp, thr)) => write!(f, "{} {} {}", self.value, cmp.as_str(), fmt_num(thr))?,
+            None => write!(f, "{}", self.value)?,
         }
+        for g in &self.guards {
+            write!(f, " {}", g.clause())?;
+        }
+        Ok(())
+    }
+}
+
+impl Guard {
+    /// `and on(labels) expr`, as the rule writes it after the condition.
+    pub fn clause(&self) -> String {
+        format!("and on({}) {}", self.on.join(", "), self.expr)
     }
 }
 
@@ -242,8 +277,15 @@ mod tests {
         let a = AlertExpr {
             value: e.clone().binary("*", Expr::Number(60.0)),
             condition: Some((Comparison::Above, 0.25)),
+            guards: vec![Guard {
+                kind: GuardKind::MinTraffic,
+                on: vec!["cluster".into()],
+                expr: Expr::selector("n", vec![]).binary(">=", Expr::Number(10.0)),
+            }],
         };
-        assert!(a.to_string().ends_with(") * 60 > 0.25"));
+        assert!(a
+            .to_string()
+            .ends_with(") * 60 > 0.25 and on(cluster) n >= 10"));
         let none = Expr::aggregate("sum", None, Expr::selector("up", vec![]));
         assert_eq!(none.to_string(), "sum(up)");
     }

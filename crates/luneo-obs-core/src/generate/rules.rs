@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::generate::expr::{AlertExpr, Comparison, Expr, Matcher};
+use crate::generate::expr::{AlertExpr, Comparison, Expr, Guard, GuardKind, Matcher};
 use crate::load::Loaded;
 use crate::model::{duration, Duration};
 use crate::model::{fmt_num, Alert, Cluster, ClusterRole, Definitions, SloKind, Unit};
@@ -261,7 +261,10 @@ pub fn runbook_url(defs: &Definitions, alert: &str) -> String {
 /// Uid of the dashboard an alert links to.
 pub fn dashboard_uid_for(defs: &Definitions, alert: &Alert, cluster: &Cluster) -> &'static str {
     let _ = defs;
-    if cluster.role == ClusterRole::Secondary {
+    // The standby's own watch (muted by DR windows) links to the standby dashboard; the
+    // production alerts, on either cluster, to the production dashboards (the secondary
+    // carries copies for a failover).
+    if cluster.role == ClusterRole::Secondary && alert.dr_expected {
         return "luneo-standby";
     }
     match alert.slo {
@@ -351,6 +354,7 @@ pub fn alert_expression(defs: &Definitions, a: &Alert, cluster: &str) -> AlertEx
             return AlertExpr {
                 value: no_traffic_value(defs, &s, a),
                 condition: Some((Comparison::Equal, 0.0)),
+                guards: Vec::new(),
             }
         }
         SloKind::Custom => {
@@ -359,18 +363,108 @@ pub fn alert_expression(defs: &Definitions, a: &Alert, cluster: &str) -> AlertEx
                 Some(t) => AlertExpr {
                     value: e.paren(),
                     condition: Some((Comparison::Above, t.value)),
+                    guards: Vec::new(),
                 },
                 None => AlertExpr {
                     value: e,
                     condition: None,
+                    guards: Vec::new(),
                 },
             };
         }
     };
+    let guards = match (a.slo, above) {
+        (SloKind::ApiLatency | SloKind::ApiErrorRatio, Some((_, t))) => api_guards(defs, &s, a, t),
+        _ => Vec::new(),
+    };
     AlertExpr {
         value,
         condition: above,
+        guards,
     }
+}
+
+/// Window of the confirming guard of the API alerts: 4x the scrape interval (2m at 30s,
+/// two scrapes to spare), at least 1m.
+pub fn confirm_window(defs: &Definitions) -> String {
+    duration::format((4 * defs.spec.metrics.scrape_interval.ms()).max(60_000))
+}
+
+/// The guards of an API latency or error-ratio alert whose threshold is `thr` (in the
+/// metric's unit):
+/// - confirm: the same condition over [`confirm_window`], so a burst stops holding the
+///   alert that long after it ends, and one shorter than `for` minus that window never
+///   fires (only when `for` is longer than the window);
+/// - low traffic: at least `minRequests` requests and `minErrors` 5xx over the rate window.
+fn api_guards(defs: &Definitions, s: &Sel<'_>, a: &Alert, thr: f64) -> Vec<Guard> {
+    let h = &defs.spec.metrics.http;
+    let route = h.route_label.as_str();
+    let labels: Vec<&str> = if a.routes.is_some() {
+        vec![route]
+    } else {
+        vec![]
+    };
+    let on = s.by_labels(&labels);
+    let scope = || -> Vec<Matcher> {
+        a.routes
+            .as_ref()
+            .map(|r| vec![route_matcher(defs, r)])
+            .unwrap_or_default()
+    };
+    let count = |extra: Vec<Matcher>| {
+        let mut m = scope();
+        m.extend(extra);
+        s.expr(&format!("{}_count", h.histogram), &h.selector, m)
+    };
+    let five_xx = || vec![Matcher::Re(h.status_label.clone(), "5..".into())];
+    let mut out = Vec::new();
+    let w = confirm_window(defs);
+    if a.for_.ms() > duration::parse(&w).unwrap_or(0) {
+        let recent = match a.slo {
+            SloKind::ApiLatency => {
+                let bucket = s.expr(&format!("{}_bucket", h.histogram), &h.selector, scope());
+                let mut by = labels.clone();
+                by.push("le");
+                Expr::call(
+                    "histogram_quantile",
+                    vec![
+                        Expr::Number(a.quantile_or_default()),
+                        sum_rate(s, &by, bucket, &w),
+                    ],
+                )
+            }
+            _ => ratio_5xx(
+                s,
+                &labels,
+                Expr::call("rate", vec![count(five_xx()).range(&w)]),
+                Expr::call("rate", vec![count(vec![]).range(&w)]),
+            ),
+        };
+        out.push(Guard {
+            kind: GuardKind::Confirm,
+            on: on.clone(),
+            expr: recent.binary(">", Expr::Number(thr)),
+        });
+    }
+    let rw = rate_window(defs);
+    let at_least = |n: u64, series: Expr| Guard {
+        kind: GuardKind::MinTraffic,
+        on: on.clone(),
+        expr: s
+            .agg(
+                "sum",
+                &labels,
+                Expr::call("increase", vec![series.range(&rw)]),
+            )
+            .binary(">=", Expr::Number(n as f64)),
+    };
+    if let Some(n) = a.min_requests {
+        out.push(at_least(n, count(vec![])));
+    }
+    if let (Some(n), SloKind::ApiErrorRatio) = (a.min_errors, a.slo) {
+        out.push(at_least(n, count(five_xx())));
+    }
+    out
 }
 
 /// The alert expression for one cluster, as the rule writes it.

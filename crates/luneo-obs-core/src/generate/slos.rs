@@ -46,6 +46,11 @@ pub struct SloDef {
     pub comparison: Comparison,
     pub severity: String,
     pub r#for: String,
+    /// What the alert needs besides its comparison (confirm window, low-traffic guards),
+    /// as the rule writes it (`and on(cluster) ...`). The panel does not query these: a
+    /// tile can turn red while a guard still holds the alert back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<String>,
 }
 
 /// The query a dashboard embeds for the panel.
@@ -145,6 +150,7 @@ fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef
             comparison: cmp,
             severity: a.severity.as_str().to_string(),
             r#for: a.for_.to_string(),
+            guards: alert.guards.iter().map(|g| g.clause()).collect(),
         });
     }
     Ok(out)

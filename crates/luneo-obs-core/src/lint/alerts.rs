@@ -35,6 +35,7 @@ pub const ALERT_LINTS: &[AlertLintFn] = &[
     threshold_presence,
     quantile,
     routes,
+    traffic_guards,
     queues,
     custom_expr,
     absent_for,
@@ -197,6 +198,34 @@ fn threshold_presence(c: &mut Lint<'_>, at: &At<'_>) {
             "remove threshold and set `for` to the silence you tolerate",
         ),
         _ => {}
+    }
+}
+
+/// Low-traffic guards apply to the API ratio alerts only (`minErrors`: error ratio only).
+fn traffic_guards(c: &mut Lint<'_>, at: &At<'_>) {
+    let (a, kind) = (at.alert, at.alert.slo);
+    let api = matches!(kind, SloKind::ApiLatency | SloKind::ApiErrorRatio);
+    if a.min_requests.is_some() && !api {
+        c.err(
+            &codes::ALERT_UNEXPECTED_FIELD,
+            &at.field("minRequests"),
+            format!(
+                "minRequests only applies to slo apiLatency and apiErrorRatio, not {}",
+                kind.as_str()
+            ),
+            "remove minRequests",
+        );
+    }
+    if a.min_errors.is_some() && kind != SloKind::ApiErrorRatio {
+        c.err(
+            &codes::ALERT_UNEXPECTED_FIELD,
+            &at.field("minErrors"),
+            format!(
+                "minErrors only applies to slo apiErrorRatio, not {}",
+                kind.as_str()
+            ),
+            "remove minErrors, or use minRequests on a latency alert",
+        );
     }
 }
 

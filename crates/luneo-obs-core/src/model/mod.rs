@@ -244,6 +244,15 @@ model! {
         /// Range window for rates and derivatives (default: 5m, or 4x scrape interval for `apiNoTraffic`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub window: Option<Duration>,
+        /// Low-traffic guard (`apiLatency`, `apiErrorRatio`): the alert holds only when at
+        /// least this many requests were served over its rate window.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub min_requests: Option<u64>,
+        /// Low-traffic guard (`apiErrorRatio`): the alert holds only when at least this many
+        /// 5xx responses were served over its rate window (4 failures of 20 requests at
+        /// night are 20 %, not an incident; 20 failures of 20 are one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub min_errors: Option<u64>,
         /// How long the condition must hold before the alert fires.
         #[serde(rename = "for")]
         pub for_: Duration,

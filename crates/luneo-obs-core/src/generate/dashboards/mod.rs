@@ -118,7 +118,7 @@ pub fn top_row_panels(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Vec<
 /// The dashboard of `kind` as deployed to `cluster` (its `cluster` variable defaults
 /// to that cluster).
 pub fn build(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Dashboard {
-    let cx = panels::Cx::new(defs, cluster);
+    let cx = panels::Cx::new(defs, cluster, kind);
     let body = match kind {
         Kind::Api => api::panels(&cx),
         Kind::Queues => queues::panels(&cx),

@@ -168,16 +168,19 @@ impl Thr {
 }
 
 /// The alert a whole-API (or whole-cluster) panel takes its numbers from: among the alerts
-/// matching `of`, those deployed to `cluster` first, and those not scoped to some routes
-/// first (a route's own objective is not the API's).
+/// matching `of`, those deployed to `cluster` first; on the standby dashboard the alerts of
+/// the idle watch (`drExpected`), elsewhere the production ones; and those not scoped to
+/// some routes first (a route's own objective is not the API's).
 fn whole_api_alert<'a>(
     defs: &'a Definitions,
     cluster: &Cluster,
+    kind: Kind,
     of: impl Fn(&Alert) -> bool,
 ) -> Option<&'a Alert> {
     let on = |a: &Alert| a.clusters.contains(&cluster.name);
+    let view = |a: &Alert| a.dr_expected == (kind == Kind::Standby);
     let global = |a: &Alert| a.routes.is_none();
-    let rank = |a: &Alert| (!on(a), !global(a));
+    let rank = |a: &Alert| (!on(a), !view(a), !global(a));
     defs.spec
         .alerts
         .iter()
@@ -185,14 +188,11 @@ fn whole_api_alert<'a>(
         .min_by_key(|a| rank(a))
 }
 
-fn threshold_of(
-    defs: &Definitions,
-    slo: SloKind,
-    cluster: &Cluster,
-    metric_unit: Unit,
-    display: Unit,
-) -> Option<Thr> {
-    let a = whole_api_alert(defs, cluster, |a| a.slo == slo && a.threshold.is_some())?;
+fn threshold_of(cx: &Cx<'_>, slo: SloKind, metric_unit: Unit, display: Unit) -> Option<Thr> {
+    let defs = cx.defs;
+    let a = whole_api_alert(defs, cx.cluster, cx.kind, |a| {
+        a.slo == slo && a.threshold.is_some()
+    })?;
     let t = a.threshold.as_ref()?;
     // The user's number when the units match (exact), else the alert's own threshold in
     // the expression's unit converted for display (0.6 s -> 600 ms).
@@ -223,14 +223,17 @@ fn threshold_of(
 pub(super) struct Cx<'a> {
     pub defs: &'a Definitions,
     pub cluster: &'a Cluster,
+    /// The dashboard being built.
+    pub kind: Kind,
     pub sel: Sel<'a>,
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(defs: &'a Definitions, cluster: &'a Cluster) -> Self {
+    pub fn new(defs: &'a Definitions, cluster: &'a Cluster, kind: Kind) -> Self {
         Self {
             defs,
             cluster,
+            kind,
             sel: Sel::new(defs, "$cluster"),
         }
     }
@@ -239,7 +242,7 @@ impl<'a> Cx<'a> {
     /// saying where it comes from. Alerts deployed to this cluster win; else any alert of
     /// that kind (the standby shows the production objective).
     pub fn alert_threshold(&self, slo: SloKind, metric_unit: Unit, display: Unit) -> Thr {
-        threshold_of(self.defs, slo, self.cluster, metric_unit, display).unwrap_or_default()
+        threshold_of(self, slo, metric_unit, display).unwrap_or_default()
     }
 
     pub fn http_unit(&self) -> Unit {
@@ -256,7 +259,7 @@ impl<'a> Cx<'a> {
 
     /// The quantile of the whole-API latency alert (P95 by default).
     pub fn latency_quantile(&self) -> f64 {
-        whole_api_alert(self.defs, self.cluster, |a| {
+        whole_api_alert(self.defs, self.cluster, self.kind, |a| {
             a.slo == SloKind::ApiLatency && a.quantile.is_some()
         })
         .map_or(crate::model::DEFAULT_QUANTILE, Alert::quantile_or_default)
