@@ -324,15 +324,15 @@ fn explain_shows_threshold_for_severity_clusters_and_runbook() {
     assert_eq!(v["threshold_in_expr"], 0.6);
     assert_eq!(v["for"], "5m");
     assert_eq!(v["severity"], "warning");
-    assert_eq!(v["clusters"], serde_json::json!(["primary"]));
+    assert_eq!(v["clusters"], serde_json::json!(["primary", "standby"]));
     assert!(v["runbook_url"]
         .as_str()
         .unwrap_or("")
         .ends_with("/api-latency-high.md"));
-    assert!(v["exprs"][0]["expr"]
-        .as_str()
-        .unwrap_or("")
-        .ends_with("> 0.6"));
+    // The comparison with the threshold, then the guards (confirm window, min requests).
+    let expr = v["exprs"][0]["expr"].as_str().unwrap_or("");
+    assert!(expr.contains("> 0.6 and on(cluster) "), "{expr}");
+    assert!(expr.ends_with(">= 100"), "{expr}");
     let _ = fs::remove_dir_all(&d);
 }
 
