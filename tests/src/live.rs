@@ -213,7 +213,7 @@ fn render(w: &World, c: &mut Counters) -> String {
             "bullmq_job_count{{cluster=\"{cluster}\",queue=\"{queue}\",state=\"active\"}} 4\n"
         ));
     }
-    out.push_str(&format!("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{{cluster=\"primary\",gpu=\"0\"}} {}\n", w.gpu));
+    out.push_str(&format!("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{{cluster=\"primary\",gpu=\"0\",exported_pod=\"luneo-worker-render-0\"}} {}\n", w.gpu));
     out
 }
 

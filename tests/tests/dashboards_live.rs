@@ -364,7 +364,8 @@ fn openmetrics(
             }
         }
         for (i, u) in c.gpus.iter().enumerate() {
-            let labels = format!("cluster=\"{}\",gpu=\"{i}\",UUID=\"GPU-{}-{i}\",modelName=\"NVIDIA L4\",Hostname=\"render-{}\"", c.name, c.name, i / 2);
+            // Render-pool GPUs: dcgm-exporter's pod label, as kube-prometheus-stack scrapes it.
+            let labels = format!("cluster=\"{}\",gpu=\"{i}\",UUID=\"GPU-{}-{i}\",modelName=\"NVIDIA L4\",Hostname=\"render-{}\",exported_pod=\"luneo-worker-render-{}-{i}\"", c.name, c.name, i / 2, c.name);
             series("DCGM_FI_DEV_GPU_UTIL", &labels, &|_| *u)?;
         }
     }

@@ -607,8 +607,19 @@ fn bucket_note(l: &Loaded, a: &Alert) -> Option<String> {
     ))
 }
 
+/// The threshold of an alert the definitions do not list (the Watchdog, the meta-alert
+/// on failing rule groups): (alert table cell, runbook "Seuil" row).
+fn generated_threshold(l: &Loaded, name: &str) -> (String, String) {
+    if name == l.defs.spec.notifications.rule_failures.alert_name {
+        let t = "au moins 1 échec d'évaluation d'un groupe sur 5m".to_string();
+        let row = format!("{t} (l'expression compare à `0`)");
+        return (t, row);
+    }
+    ("toujours active".into(), "aucun (toujours active)".into())
+}
+
 /// The "Seuil" row: the threshold as written, and the number the expression compares to.
-fn threshold_row(l: &Loaded, a: Option<&Alert>) -> String {
+fn threshold_row(l: &Loaded, name: &str, a: Option<&Alert>) -> String {
     match a {
         Some(a) => match (rules::threshold_in_metric_unit(&l.defs, a), a.slo) {
             (Some(v), SloKind::ApiLatency) => format!(
@@ -629,7 +640,7 @@ fn threshold_row(l: &Loaded, a: Option<&Alert>) -> String {
             ),
             (None, _) => threshold_text(a),
         },
-        None => "aucun (toujours active)".into(),
+        None => generated_threshold(l, name).1,
     }
 }
 
@@ -679,12 +690,15 @@ fn runbook_block(
         None if name == l.defs.spec.notifications.watchdog.alert_name => {
             "cette alerte est **toujours** active (`vector(1)`) : elle prouve que Prometheus évalue ses règles et que la chaîne jusqu'à Alertmanager fonctionne. C'est son **absence** qui est un incident.".to_string()
         }
+        None if name == l.defs.spec.notifications.rule_failures.alert_name => {
+            format!("Prometheus n'arrive plus à évaluer un groupe de règles `luneo-obs.<cluster>.<partie>` (compteur `{}`, label `rule_group`) : les alertes de ce groupe ne peuvent pas se déclencher tant que l'erreur persiste.", rules::RULE_FAILURES_METRIC)
+        }
         None => first.and_then(|r| r.annotations.get("summary")).cloned().unwrap_or_default(),
     };
     s.push_str(&format!(
         "**Ce que signifie l'alerte** : {meaning_text}\n\n"
     ));
-    let threshold = threshold_row(l, a);
+    let threshold = threshold_row(l, name, a);
     let clusters: Vec<String> = deployed.iter().map(|d| d.cluster.name.clone()).collect();
     let for_ = first
         .and_then(|r| r.for_.clone())
@@ -980,7 +994,7 @@ fn alert_table(l: &Loaded, am: &AmConfig, deployed: &[Deployed]) -> String {
             Some(a) => (expression_summary(l, a), threshold_text(a)),
             None => (
                 first.map(|r| format!("`{}`", r.expr)).unwrap_or_default(),
-                "toujours active".to_string(),
+                generated_threshold(l, &name).0,
             ),
         };
         let row = [

@@ -776,13 +776,66 @@ pub fn watchdog_group(defs: &Definitions, cluster: &Cluster) -> RuleGroup {
     RuleGroup {
         name: format!("luneo-obs.{}.watchdog", cluster.name),
         interval: None,
-        rules: vec![Rule {
-            alert: Some(w.alert_name.clone()),
-            expr: "vector(1)".into(),
-            labels,
-            annotations: ann,
-            ..Default::default()
-        }],
+        rules: vec![
+            Rule {
+                alert: Some(w.alert_name.clone()),
+                expr: "vector(1)".into(),
+                labels,
+                annotations: ann,
+                ..Default::default()
+            },
+            rule_failures_alert(defs, cluster),
+        ],
+    }
+}
+
+/// Prometheus's counter of failed rule evaluations, per `rule_group` (`<file>;<group>`).
+pub const RULE_FAILURES_METRIC: &str = "prometheus_rule_evaluation_failures_total";
+
+/// The meta-alert on the cluster's own rule groups: failed evaluations over 5m, per group,
+/// for `spec.notifications.ruleFailures.for`. No cluster matcher: Prometheus's own
+/// series need not carry the cluster label; the group names (`luneo-obs.<cluster>.`) say
+/// which cluster's rules fail.
+fn rule_failures_alert(defs: &Definitions, cluster: &Cluster) -> Rule {
+    let rf = &defs.spec.notifications.rule_failures;
+    let groups = Matcher::Re(
+        "rule_group".into(),
+        format!(
+            ".+;luneo-obs\\\\.{}\\\\..+",
+            regex_literal(&cluster.name).replace('\\', "\\\\")
+        ),
+    );
+    let failures = Expr::aggregate(
+        "sum",
+        Some(vec!["rule_group".into()]),
+        Expr::call(
+            "increase",
+            vec![Expr::selector(RULE_FAILURES_METRIC, vec![groups]).range("5m")],
+        ),
+    );
+    let mut labels = BTreeMap::new();
+    labels.insert("severity".to_string(), rf.severity.as_str().to_string());
+    labels.insert("cluster".to_string(), cluster.name.clone());
+    let mut ann = BTreeMap::new();
+    ann.insert(
+        "summary".to_string(),
+        "A luneo-obs rule group fails to evaluate: its alerts cannot fire.".to_string(),
+    );
+    ann.insert(
+        "description".to_string(),
+        format!(
+            "Prometheus failed {{{{ $value | humanize }}}} evaluations of rule group {{{{ $labels.rule_group }}}} on cluster {} in the last 5m: the alerts of this group are blind until it evaluates again.",
+            cluster.name
+        ),
+    );
+    ann.insert("runbook_url".to_string(), runbook_url(defs, &rf.alert_name));
+    Rule {
+        alert: Some(rf.alert_name.clone()),
+        expr: failures.binary(">", Expr::Number(0.0)).to_string(),
+        for_: Some(rf.for_.to_string()),
+        labels,
+        annotations: ann,
+        ..Default::default()
     }
 }
 

@@ -60,6 +60,7 @@ pub const LINTS: &[LintFn] = &[
     notifications::grouping,
     notifications::inhibition,
     notifications::watchdog,
+    notifications::rule_failures,
     notifications::dr_window,
     dashboards::intervals,
     dashboards::refresh,

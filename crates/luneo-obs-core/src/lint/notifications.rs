@@ -267,6 +267,34 @@ pub fn watchdog(c: &mut Lint<'_>) {
     }
 }
 
+/// The meta-alert on failing rule groups: a CamelCase name no other alert takes, a `for`.
+pub fn rule_failures(c: &mut Lint<'_>) {
+    let defs = c.defs;
+    let rf = &defs.spec.notifications.rule_failures;
+    let path = format!("{BASE}.ruleFailures");
+    c.duration(&format!("{path}.for"), &rf.for_);
+    let name = &rf.alert_name;
+    if !names::is_camel_case(name) || name.len() > 40 {
+        c.err(
+            &codes::ALERT_NAME,
+            &format!("{path}.alertName"),
+            format!(
+                "alert name `{name}` must be CamelCase letters and digits, at most 40 characters"
+            ),
+            "e.g. LuneoObsRulesFailing",
+        );
+    }
+    let taken = defs.spec.alerts.iter().position(|a| &a.name == name);
+    if taken.is_some() || *name == defs.spec.notifications.watchdog.alert_name {
+        c.err(
+            &codes::DEFINITIONS_DUPLICATE_NAME,
+            &format!("{path}.alertName"),
+            format!("alert `{name}` is already defined"),
+            "give the rule-failures alert a name of its own",
+        );
+    }
+}
+
 /// DR windows stay short: they mute alerts.
 pub fn dr_window(c: &mut Lint<'_>) {
     let defs = c.defs;

@@ -308,6 +308,11 @@ model! {
         pub inhibition: Inhibition,
         /// The always-firing alert that proves the alerting pipeline works.
         pub watchdog: Watchdog,
+        /// The alert on failing evaluations of the generated rule groups (their alerts are
+        /// blind while it holds). Optional: defaults to `LuneoObsRulesFailing`, critical,
+        /// for 10m.
+        #[serde(default)]
+        pub rule_failures: RuleFailures,
         /// Disaster-recovery test windows (`kubectl luneo-obs dr start`).
         pub dr: DrSettings,
     }
@@ -373,6 +378,17 @@ model! {
         pub receiver: Option<String>,
         /// How often the Watchdog is re-sent to its receiver (the dead-man's-switch period).
         pub repeat_interval: Duration,
+    }
+
+    pub struct RuleFailures {
+        /// Alert name.
+        pub alert_name: String,
+        /// Severity: a failing group silences the alerts it holds.
+        pub severity: AlertSeverity,
+        /// How long failures must keep happening: a one-off failure (a slow query
+        /// timing out once) is forgotten after the 5m window and never fires.
+        #[serde(rename = "for")]
+        pub for_: Duration,
     }
 
     pub struct DrSettings {
@@ -581,6 +597,16 @@ impl DashboardSettings {
             refresh: "1m".into(),
             time_range: "12h".into(),
             folder: None,
+        }
+    }
+}
+
+impl Default for RuleFailures {
+    fn default() -> Self {
+        Self {
+            alert_name: "LuneoObsRulesFailing".into(),
+            severity: AlertSeverity::Critical,
+            for_: "10m".into(),
         }
     }
 }

@@ -229,6 +229,8 @@ impl<'a> Overlay<'a> {
 
     fn known_metrics(&self) -> BTreeSet<String> {
         let mut known = contract_metrics(self.defs);
+        // Prometheus's own series, which the meta-alert on failing rule groups reads.
+        known.insert(crate::generate::rules::RULE_FAILURES_METRIC.to_string());
         for o in self.of_kind("PrometheusRule") {
             for (_, _, r) in rules_of(o) {
                 if let Some(rec) = r.get("record").and_then(Value::as_str) {
