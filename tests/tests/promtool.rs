@@ -224,6 +224,7 @@ fn every_promtool_test_file_is_run_by_a_test() {
         [
             "cross-cluster.test.yaml",
             "failover.test.yaml",
+            "lag.test.yaml",
             "primary.test.yaml",
             "production.test.yaml",
             "standby.test.yaml"
@@ -245,6 +246,11 @@ fn api_alerts_hold_through_blips_night_traffic_and_outages() {
 #[test]
 fn production_alerts_watch_the_standby_once_it_serves_customers() {
     run_test_file("failover.test.yaml");
+}
+
+#[test]
+fn alerts_reading_other_groups_lag_one_evaluation_at_most() {
+    run_test_file("lag.test.yaml");
 }
 
 #[test]
