@@ -153,6 +153,8 @@ struct Counters {
     errors: f64,
     standby: f64,
     queue: BTreeMap<(String, String), f64>,
+    /// Jobs completed per queue (the workers never stop in the drill: 2 jobs/s).
+    completed: f64,
     last: Option<Instant>,
 }
 
@@ -197,6 +199,14 @@ fn render(w: &World, c: &mut Counters) -> String {
     histogram(&mut out, "primary", "500", &[(0.05, c.errors.floor())]);
     if w.standby_api.is_some() {
         histogram(&mut out, "standby", "200", &[(0.05, c.standby.floor())]);
+    }
+    c.completed += 2.0 * dt;
+    out.push_str("# TYPE bullmq_job_completed_total counter\n");
+    for (cluster, queue) in w.queue_slope.keys() {
+        out.push_str(&format!(
+            "bullmq_job_completed_total{{cluster=\"{cluster}\",queue=\"{queue}\"}} {}\n",
+            c.completed.floor()
+        ));
     }
     out.push_str("# TYPE bullmq_job_count gauge\n");
     for ((cluster, queue), slope) in &w.queue_slope {

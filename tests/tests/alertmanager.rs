@@ -203,10 +203,10 @@ fn routing_matrix_every_alert_at_every_severity_reaches_exactly_its_receivers() 
     );
     assert_eq!(
         rows.len(),
-        // 11 (alert, cluster) pairs: ApiLatencyHigh, ApiErrorRate, QueueWaitThreshold and
-        // RenderGpuSaturation on both clusters, ApiUnavailable on the primary, the two
-        // standby alerts on the standby.
-        11 * 3 + 2,
+        // 13 (alert, cluster) pairs: ApiLatencyHigh, ApiErrorRate, QueueWaitThreshold,
+        // QueueStalled and RenderGpuSaturation on both clusters, ApiUnavailable on the
+        // primary, the two standby alerts on the standby.
+        13 * 3 + 2,
         "every alert x cluster x severity, plus the Watchdog per cluster"
     );
     assert!(

@@ -827,6 +827,7 @@ fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_i
             }
         }
         SloKind::Custom => panic!("{ref_id}: no expectation for custom alerts"),
+        SloKind::QueueStalled => panic!("{ref_id}: stall alerts have no health panel target"),
     }
 }
 

@@ -272,11 +272,11 @@ checks! {
             why: "there is nothing to compare the metric with, so no alert expression can be built",
             fix: "add threshold: { value: N, unit: U }";
         ALERT_MISSING_FIELD = "alert/missing-field", Error,
-            what: "a field the alert's slo needs is missing or empty: quantile (apiLatency), queues (queueBacklogGrowth), expr (custom), or an empty routes list",
+            what: "a field the alert's slo needs is missing or empty: quantile (apiLatency), queues (queueBacklogGrowth, queueStalled), spec.metrics.queues.jobsCompleted (queueStalled), expr (custom), or an empty routes list",
             why: "the alert expression cannot be built, or would cover nothing",
             fix: "add the field (quantile: 0.95, queues: [ai, render], expr: <PromQL>), or remove `routes` to cover the whole API";
         ALERT_UNEXPECTED_FIELD = "alert/unexpected-field", Error,
-            what: "a field that does not apply to the alert's slo: threshold on apiNoTraffic, quantile, routes, queues or expr on other kinds",
+            what: "a field that does not apply to the alert's slo: threshold on apiNoTraffic or queueStalled, quantile, routes, queues, minRequests, minErrors or expr on other kinds",
             why: "it would be silently ignored: the alert would not watch what the field says",
             fix: "remove the field, or use the slo it belongs to (expr needs slo: custom)";
         ALERT_QUANTILE_RANGE = "alert/quantile-range", Error,

@@ -463,6 +463,10 @@ pub fn threshold_text(a: &Alert) -> String {
         Some(t) if t.unit.symbol().is_empty() => fmt_num(t.value),
         Some(t) => format!("{} {}", fmt_num(t.value), t.unit.symbol()),
         None if a.slo == SloKind::ApiNoTraffic => format!("aucune requête pendant {}", a.for_),
+        None if a.slo == SloKind::QueueStalled => format!(
+            "jobs en attente et aucun terminé pendant {}",
+            rules::stall_window(a)
+        ),
         None => "voir l'expression".into(),
     }
 }
@@ -530,9 +534,23 @@ pub fn meaning(l: &Loaded, a: &Alert) -> String {
             a.for_
         ),
         SloKind::GpuUtilisation => format!(
-            "l'utilisation moyenne des GPU du cluster (`{}`, {}) dépasse {thr} depuis au moins {}.",
+            "l'utilisation moyenne des GPU{} (`{}`, {}) dépasse {thr} depuis au moins {}.",
+            m.gpu
+                .selector
+                .as_ref()
+                .map_or(" du cluster".to_string(), |s| format!(" du pool sélectionné par `{s}`")),
             m.gpu.metric,
             unit_fr(m.gpu.unit),
+            a.for_
+        ),
+        SloKind::QueueStalled => format!(
+            "des jobs attendent dans au moins une des files {} (`{}{{{}=\"{}\"}}` > 0) et aucun job n'a été terminé (`{}`) depuis {}, et cela depuis au moins {} : les workers sont arrêtés, bloqués ou à zéro réplica.",
+            code_list(&queue_names(l, a)),
+            m.queues.job_count,
+            m.queues.state_label,
+            m.queues.waiting_state,
+            m.queues.jobs_completed.as_deref().unwrap_or_default(),
+            rules::stall_window(a),
             a.for_
         ),
         SloKind::ApiNoTraffic => format!(
@@ -564,7 +582,16 @@ pub fn expression_summary(l: &Loaded, a: &Alert) -> String {
             a.window.as_ref().map_or("5m", Duration::as_str),
             code_list(&queue_names(l, a))
         ),
-        SloKind::GpuUtilisation => format!("moyenne de `{}` sur le cluster", m.gpu.metric),
+        SloKind::GpuUtilisation => match &m.gpu.selector {
+            Some(s) => format!("moyenne de `{}{s}`", m.gpu.metric),
+            None => format!("moyenne de `{}` sur le cluster", m.gpu.metric),
+        },
+        SloKind::QueueStalled => format!(
+            "jobs en attente sans `increase({}[{}])`, files {}",
+            m.queues.jobs_completed.as_deref().unwrap_or_default(),
+            rules::stall_window(a),
+            code_list(&queue_names(l, a))
+        ),
         SloKind::ApiNoTraffic => format!("`rate({}_count)` nul ou série absente", m.http.histogram),
         SloKind::Custom => format!("`{}`", a.expr.as_deref().unwrap_or_default()),
     }
@@ -637,6 +664,10 @@ fn threshold_row(l: &Loaded, name: &str, a: Option<&Alert>) -> String {
                 "{} (l'expression compare à `{}`)",
                 threshold_text(a),
                 fmt_num(v)
+            ),
+            (None, SloKind::QueueStalled) => format!(
+                "{} (l'expression compare à `0` le nombre de jobs en attente)",
+                threshold_text(a)
             ),
             (None, _) => threshold_text(a),
         },
@@ -762,7 +793,7 @@ fn guards_row(l: &Loaded, a: Option<&Alert>) -> String {
                 "la même condition sur les `{w}` dernières (fenêtre de confirmation) : une rafale plus courte que `for` moins `{w}` ne déclenche pas",
                 w = rules::confirm_window(&l.defs)
             ),
-            GuardKind::MinTraffic => String::new(),
+            GuardKind::MinTraffic | GuardKind::NoProgress => String::new(),
         });
     }
     if let Some(n) = a.min_requests {

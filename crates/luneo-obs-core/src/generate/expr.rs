@@ -218,12 +218,16 @@ pub enum GuardKind {
     Confirm,
     /// Enough requests (or errors) were seen for the ratio to mean something.
     MinTraffic,
+    /// No progress: the alert holds only where the guard returns nothing (`unless`).
+    NoProgress,
 }
 
 /// A condition an alert needs besides its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guard {
     pub kind: GuardKind,
+    /// `and` (the guard must hold too) or `unless` (it must not).
+    pub op: &'static str,
     /// Labels the guard's samples are matched on (the value's labels; empty: any sample).
     pub on: Vec<String>,
     /// The whole condition (`... > 0.05`, `... >= 10`).
@@ -247,7 +251,7 @@ impl fmt::Display for AlertExpr {
 impl Guard {
     /// `and on(labels) expr`, as the rule writes it after the condition.
     pub fn clause(&self) -> String {
-        format!("and on({}) {}", self.on.join(", "), self.expr)
+        format!("{} on({}) {}", self.op, self.on.join(", "), self.expr)
     }
 }
 
@@ -279,6 +283,7 @@ mod tests {
             condition: Some((Comparison::Above, 0.25)),
             guards: vec![Guard {
                 kind: GuardKind::MinTraffic,
+                op: "and",
                 on: vec!["cluster".into()],
                 expr: Expr::selector("n", vec![]).binary(">=", Expr::Number(10.0)),
             }],

@@ -268,7 +268,9 @@ pub fn dashboard_uid_for(defs: &Definitions, alert: &Alert, cluster: &Cluster) -
         return "luneo-standby";
     }
     match alert.slo {
-        SloKind::QueueBacklogGrowth | SloKind::GpuUtilisation => "luneo-queues",
+        SloKind::QueueBacklogGrowth | SloKind::QueueStalled | SloKind::GpuUtilisation => {
+            "luneo-queues"
+        }
         _ => "luneo-api",
     }
 }
@@ -297,7 +299,7 @@ pub fn threshold_in_metric_unit(defs: &Definitions, a: &Alert) -> Option<f64> {
         SloKind::ApiErrorRatio => Unit::Ratio,
         SloKind::QueueBacklogGrowth => Unit::JobsPerMinute,
         SloKind::GpuUtilisation => defs.spec.metrics.gpu.unit,
-        SloKind::ApiNoTraffic | SloKind::Custom => t.unit,
+        SloKind::ApiNoTraffic | SloKind::QueueStalled | SloKind::Custom => t.unit,
     };
     t.unit.convert(t.value, target)
 }
@@ -357,6 +359,7 @@ pub fn alert_expression(defs: &Definitions, a: &Alert, cluster: &str) -> AlertEx
                 guards: Vec::new(),
             }
         }
+        SloKind::QueueStalled => return stalled(defs, &s, a),
         SloKind::Custom => {
             let e = Expr::Raw(a.expr.clone().unwrap_or_default());
             return match &a.threshold {
@@ -381,6 +384,54 @@ pub fn alert_expression(defs: &Definitions, a: &Alert, cluster: &str) -> AlertEx
         value,
         condition: above,
         guards,
+    }
+}
+
+/// Window of a `queueStalled` alert: no completion for this long (default 10m).
+pub fn stall_window(a: &Alert) -> String {
+    a.window
+        .as_ref()
+        .map_or_else(|| "10m".to_string(), Duration::to_string)
+}
+
+/// Jobs wait (the value: the waiting backlog per queue, max over exporter replicas) and
+/// none completed over the window (`unless` any replica's completed counter increased).
+/// The counter is queue-level, exported by every replica: max per queue, never sum; a
+/// restarted replica's counter reset is absorbed by `increase`.
+fn stalled(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> AlertExpr {
+    let q = &defs.spec.metrics.queues;
+    let ql = q.queue_label.as_str();
+    let queues = Matcher::Re(
+        q.queue_label.clone(),
+        queue_regex(defs, a.queues.as_deref().unwrap_or(&[])),
+    );
+    let waiting = s.rec(
+        &q.job_count,
+        vec![
+            Matcher::Eq(q.state_label.clone(), q.waiting_state.clone()),
+            queues.clone(),
+        ],
+    );
+    let completed = s.rec(
+        q.jobs_completed.as_deref().unwrap_or_default(),
+        vec![queues],
+    );
+    let progress = s
+        .agg(
+            "max",
+            &[ql],
+            Expr::call("increase", vec![completed.range(&stall_window(a))]),
+        )
+        .binary(">", Expr::Number(0.0));
+    AlertExpr {
+        value: s.agg("max", &[ql], waiting),
+        condition: Some((Comparison::Above, 0.0)),
+        guards: vec![Guard {
+            kind: GuardKind::NoProgress,
+            op: "unless",
+            on: s.by_labels(&[ql]),
+            expr: progress,
+        }],
     }
 }
 
@@ -442,6 +493,7 @@ fn api_guards(defs: &Definitions, s: &Sel<'_>, a: &Alert, thr: f64) -> Vec<Guard
         };
         out.push(Guard {
             kind: GuardKind::Confirm,
+            op: "and",
             on: on.clone(),
             expr: recent.binary(">", Expr::Number(thr)),
         });
@@ -449,6 +501,7 @@ fn api_guards(defs: &Definitions, s: &Sel<'_>, a: &Alert, thr: f64) -> Vec<Guard
     let rw = rate_window(defs);
     let at_least = |n: u64, series: Expr| Guard {
         kind: GuardKind::MinTraffic,
+        op: "and",
         on: on.clone(),
         expr: s
             .agg(
@@ -582,6 +635,11 @@ fn description(defs: &Definitions, a: &Alert, cluster: &str) -> String {
             m.queues.queue_label
         ),
         SloKind::ApiNoTraffic => format!("The API on cluster {cluster} has not served any request for {} (flat request counter or no series at all).", a.for_),
+        SloKind::QueueStalled => format!(
+            "{{{{ $value | printf \"%.0f\" }}}} jobs wait in queue {{{{ $labels.{} }}}} on cluster {cluster} and none completed in the last {}: its workers are stalled.",
+            m.queues.queue_label,
+            stall_window(a)
+        ),
         SloKind::Custom => format!("{} on cluster {cluster}: {{{{ $value }}}}{}.", a.name, if thr.is_empty() { String::new() } else { format!(" (threshold {thr})") }),
     }
 }

@@ -71,8 +71,17 @@ fn metric_unit(defs: &Definitions, a: &Alert) -> Unit {
         SloKind::QueueBacklogGrowth => Unit::JobsPerMinute,
         SloKind::GpuUtilisation => m.gpu.unit,
         SloKind::ApiNoTraffic => Unit::RequestsPerSecond,
+        SloKind::QueueStalled => Unit::None,
         SloKind::Custom => a.threshold.as_ref().map_or(Unit::None, |t| t.unit),
     }
+}
+
+/// Whether the health panel shows the alert. A stall (`queueStalled`) is not a value
+/// against a threshold: its value (the waiting backlog) is above 0 whenever a queue
+/// works normally, and the panel does not evaluate the `unless` that makes it a stall, so
+/// a tile would be red on every busy queue. It stays an alert only.
+pub fn on_panel(a: &Alert) -> bool {
+    a.slo != SloKind::QueueStalled
 }
 
 pub fn title(a: &Alert, queue: Option<&str>) -> String {
@@ -87,6 +96,7 @@ pub fn title(a: &Alert, queue: Option<&str>) -> String {
             format!("Queue {} backlog growth", queue.unwrap_or_default())
         }
         SloKind::GpuUtilisation => "GPU utilisation".into(),
+        SloKind::QueueStalled => format!("Queue {} stalled", queue.unwrap_or_default()),
         SloKind::Custom => a.name.clone(),
     }
 }
@@ -100,11 +110,14 @@ fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef
     let (thr_display, display_unit) = match (&a.threshold, a.slo) {
         (Some(t), _) => (t.value, t.unit),
         (None, SloKind::ApiNoTraffic) => (0.0, Unit::RequestsPerSecond),
+        (None, SloKind::QueueStalled) => (0.0, Unit::None),
         // A custom alert without threshold fires whenever its expression returns a sample.
         (None, _) => (f64::NEG_INFINITY, Unit::None),
     };
     let queues: Vec<Option<String>> = match (a.slo, &a.queues) {
-        (SloKind::QueueBacklogGrowth, Some(qs)) => qs.iter().map(|q| Some(q.clone())).collect(),
+        (SloKind::QueueBacklogGrowth | SloKind::QueueStalled, Some(qs)) => {
+            qs.iter().map(|q| Some(q.clone())).collect()
+        }
         _ => vec![None],
     };
     let mut out = Vec::new();
@@ -187,7 +200,7 @@ pub fn slo_defs(l: &Loaded, cluster: Option<&str>) -> Result<Vec<SloDef>, Vec<Di
             .spec
             .alerts
             .iter()
-            .filter(|a| a.clusters.iter().any(|c| c == &cl.name))
+            .filter(|a| a.clusters.iter().any(|c| c == &cl.name) && on_panel(a))
         {
             match alert_slos(defs, a, &cl.name) {
                 Ok(v) => out.extend(v),
@@ -348,7 +361,7 @@ pub fn panel_targets(l: &Loaded, cluster: &str) -> Result<Vec<PanelTarget>, Vec<
         .spec
         .alerts
         .iter()
-        .filter(|a| a.clusters.iter().any(|c| c == cluster))
+        .filter(|a| a.clusters.iter().any(|c| c == cluster) && on_panel(a))
         .filter_map(|a| panel_query(&l.defs, a, cluster))
         .map(|(ref_id, expr, legend_format)| PanelTarget {
             ref_id,

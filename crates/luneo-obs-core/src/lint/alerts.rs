@@ -33,6 +33,7 @@ pub const ALERT_LINTS: &[AlertLintFn] = &[
     for_duration,
     window,
     threshold_presence,
+    completed_counter,
     quantile,
     routes,
     traffic_guards,
@@ -179,7 +180,10 @@ fn window(c: &mut Lint<'_>, at: &At<'_>) {
 
 fn threshold_presence(c: &mut Lint<'_>, at: &At<'_>) {
     let (a, kind) = (at.alert, at.alert.slo);
-    let needs_threshold = !matches!(kind, SloKind::ApiNoTraffic | SloKind::Custom);
+    let needs_threshold = !matches!(
+        kind,
+        SloKind::ApiNoTraffic | SloKind::QueueStalled | SloKind::Custom
+    );
     match (&a.threshold, needs_threshold) {
         (None, true) => c.err(
             &codes::ALERT_MISSING_THRESHOLD,
@@ -197,7 +201,26 @@ fn threshold_presence(c: &mut Lint<'_>, at: &At<'_>) {
             "apiNoTraffic has no threshold: it fires when no request is seen for `for`".into(),
             "remove threshold and set `for` to the silence you tolerate",
         ),
+        (Some(_), false) if kind == SloKind::QueueStalled => c.err(
+            &codes::ALERT_UNEXPECTED_FIELD,
+            &at.field("threshold"),
+            "queueStalled has no threshold: it fires when jobs wait and none completes for `window`".into(),
+            "remove threshold and set `window` to how long a queue may go without completing a job",
+        ),
         _ => {}
+    }
+}
+
+/// A stall alert reads the completed-jobs counter: the contract must name it.
+fn completed_counter(c: &mut Lint<'_>, at: &At<'_>) {
+    if at.alert.slo == SloKind::QueueStalled && c.defs.spec.metrics.queues.jobs_completed.is_none()
+    {
+        c.err(
+            &codes::ALERT_MISSING_FIELD,
+            &at.path,
+            "queueStalled needs the completed-jobs counter: spec.metrics.queues.jobsCompleted is not set".into(),
+            "add jobsCompleted: bullmq_job_completed_total under spec.metrics.queues (BullMQ >= 5.76 exports it)",
+        );
     }
 }
 
@@ -303,13 +326,13 @@ fn routes(c: &mut Lint<'_>, at: &At<'_>) {
 /// A queue alert lists defined queues; no other alert lists queues.
 fn queues(c: &mut Lint<'_>, at: &At<'_>) {
     let (a, kind) = (at.alert, at.alert.slo);
-    if kind != SloKind::QueueBacklogGrowth {
+    if !matches!(kind, SloKind::QueueBacklogGrowth | SloKind::QueueStalled) {
         if a.queues.is_some() {
             c.err(
                 &codes::ALERT_UNEXPECTED_FIELD,
                 &at.field("queues"),
                 format!(
-                    "queues only apply to slo queueBacklogGrowth, not {}",
+                    "queues only apply to slo queueBacklogGrowth and queueStalled, not {}",
                     kind.as_str()
                 ),
                 "remove queues",
@@ -321,7 +344,7 @@ fn queues(c: &mut Lint<'_>, at: &At<'_>) {
         c.err(
             &codes::ALERT_MISSING_FIELD,
             &at.path,
-            "queueBacklogGrowth needs the queues it watches".into(),
+            format!("{} needs the queues it watches", kind.as_str()),
             "add queues: [ai, render]",
         );
         return;
@@ -411,6 +434,7 @@ fn metric_unit(c: &Lint<'_>, kind: SloKind) -> Option<Unit> {
         SloKind::ApiErrorRatio => Some(Unit::Ratio),
         SloKind::QueueBacklogGrowth => Some(Unit::JobsPerMinute),
         SloKind::GpuUtilisation => Some(m.gpu.unit),
+        SloKind::QueueStalled => Some(Unit::None),
         SloKind::ApiNoTraffic | SloKind::Custom => None,
     }
 }

@@ -160,6 +160,10 @@ model! {
         pub job_duration: HistogramRef,
         /// Counter of failed jobs, e.g. `bullmq_job_failed_total`.
         pub jobs_failed: String,
+        /// Counter of completed jobs, e.g. `bullmq_job_completed_total` (BullMQ >= 5.76).
+        /// Needed by `queueStalled` alerts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub jobs_completed: Option<String>,
     }
 
     pub struct HistogramRef {
@@ -438,6 +442,9 @@ pub enum SloKind {
     QueueBacklogGrowth,
     /// Average GPU utilisation above a threshold (percent or ratio).
     GpuUtilisation,
+    /// Jobs waiting on the listed queues and none completed over `window`: the workers
+    /// are stalled (dead, blocked, scaled to zero).
+    QueueStalled,
     /// A hand-written PromQL expression (`expr`).
     Custom,
 }
@@ -450,6 +457,7 @@ impl SloKind {
             SloKind::ApiNoTraffic => "apiNoTraffic",
             SloKind::QueueBacklogGrowth => "queueBacklogGrowth",
             SloKind::GpuUtilisation => "gpuUtilisation",
+            SloKind::QueueStalled => "queueStalled",
             SloKind::Custom => "custom",
         }
     }

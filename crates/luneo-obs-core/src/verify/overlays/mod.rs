@@ -351,6 +351,9 @@ pub fn contract_metrics(defs: &Definitions) -> BTreeSet<String> {
     }
     s.insert(m.queues.job_count.clone());
     s.insert(m.queues.jobs_failed.clone());
+    if let Some(c) = &m.queues.jobs_completed {
+        s.insert(c.clone());
+    }
     s.insert(m.gpu.metric.clone());
     if let Some(src) = &m.gpu.source {
         s.insert(src.dcgm_exporter.metric.clone());
