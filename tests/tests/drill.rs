@@ -338,10 +338,14 @@ impl Drill {
         })
     }
 
-    fn am_alert(&self, alert: &str, severity: &str) -> Option<serde_json::Value> {
-        self.am_alerts()
-            .into_iter()
-            .find(|a| a["labels"]["alertname"] == alert && a["labels"]["severity"] == severity)
+    /// The Alertmanager alert `alert` of `cluster` at `severity` (the production alerts
+    /// exist on both clusters).
+    fn am_alert(&self, alert: &str, cluster: &str, severity: &str) -> Option<serde_json::Value> {
+        self.am_alerts().into_iter().find(|a| {
+            a["labels"]["alertname"] == alert
+                && a["labels"]["cluster"] == cluster
+                && a["labels"]["severity"] == severity
+        })
     }
 
     fn plugin(&self, args: &[&str]) -> (i32, String, String) {
@@ -680,12 +684,13 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         Duration::from_secs(90),
     );
     let muted = wait_for(Duration::from_secs(60), POLL, || {
-        d.am_alert("StandbyQueueGrowth", "warning").filter(|a| {
-            a["status"]["state"] == "suppressed"
-                && a["status"]["silencedBy"]
-                    .as_array()
-                    .is_some_and(|s| !s.is_empty())
-        })
+        d.am_alert("StandbyQueueGrowth", "standby", "warning")
+            .filter(|a| {
+                a["status"]["state"] == "suppressed"
+                    && a["status"]["silencedBy"]
+                        .as_array()
+                        .is_some_and(|s| !s.is_empty())
+            })
     });
     assert!(
         muted.is_some(),
@@ -695,11 +700,8 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
     // The same growth on the standby also fires the production queue alert there (it
     // watches the standby for a failover), and the DR window does not mute it.
     let standby_production = wait_for(Duration::from_secs(60), POLL, || {
-        d.am_alerts().into_iter().find(|a| {
-            a["labels"]["alertname"] == "QueueWaitThreshold"
-                && a["labels"]["cluster"] == "standby"
-                && a["status"]["state"] == "active"
-        })
+        d.am_alert("QueueWaitThreshold", "standby", "warning")
+            .filter(|a| a["status"]["state"] == "active")
     });
     assert!(
         standby_production.is_some(),
@@ -728,7 +730,9 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
             .contains_key("slack #sre"),
         "the warning twin must be muted while the critical fires"
     );
-    let inhibited = d.am_alert("RenderGpuSaturation", "warning").unwrap();
+    let inhibited = d
+        .am_alert("RenderGpuSaturation", "primary", "warning")
+        .unwrap();
     assert!(
         inhibited["status"]["inhibitedBy"]
             .as_array()
@@ -764,12 +768,13 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
     // ---- Phase 5: StandbyApiUnavailable fires under the DR silence, and is not delivered.
     let limit = Duration::from_secs(240);
     let muted_api = wait_for(limit, Duration::from_millis(500), || {
-        d.am_alert("StandbyApiUnavailable", "warning").filter(|a| {
-            a["status"]["state"] == "suppressed"
-                && a["status"]["silencedBy"]
-                    .as_array()
-                    .is_some_and(|s| !s.is_empty())
-        })
+        d.am_alert("StandbyApiUnavailable", "standby", "warning")
+            .filter(|a| {
+                a["status"]["state"] == "suppressed"
+                    && a["status"]["silencedBy"]
+                        .as_array()
+                        .is_some_and(|s| !s.is_empty())
+            })
     });
     assert!(
         muted_api.is_some(),

@@ -25,7 +25,7 @@ use crate::generate::dashboards::{self, Kind};
 use crate::generate::expr::GuardKind;
 use crate::generate::rules::{self, Rule};
 use crate::load::{self, Loaded};
-use crate::model::{fmt_num, Alert, AlertSeverity, Cluster, Duration, SloKind, Unit};
+use crate::model::{fmt_num, Alert, AlertSeverity, Cluster, SloKind, Unit};
 use crate::source::Source;
 
 use crate::generate::gitops;
@@ -530,7 +530,7 @@ pub fn meaning(l: &Loaded, a: &Alert) -> String {
             m.queues.state_label,
             m.queues.waiting_state,
             code_list(&queue_names(l, a)),
-            a.window.as_ref().map_or("5m", Duration::as_str),
+            rules::backlog_window(a),
             a.for_
         ),
         SloKind::GpuUtilisation => format!(
@@ -579,7 +579,7 @@ pub fn expression_summary(l: &Loaded, a: &Alert) -> String {
             m.queues.job_count,
             m.queues.state_label,
             m.queues.waiting_state,
-            a.window.as_ref().map_or("5m", Duration::as_str),
+            rules::backlog_window(a),
             code_list(&queue_names(l, a))
         ),
         SloKind::GpuUtilisation => match &m.gpu.selector {
@@ -787,14 +787,12 @@ fn guards_row(l: &Loaded, a: Option<&Alert>) -> String {
     };
     let window = rules::rate_window(&l.defs);
     let mut parts = Vec::new();
-    for g in rules::alert_expression(&l.defs, a, cluster).guards {
-        parts.push(match g.kind {
-            GuardKind::Confirm => format!(
-                "la même condition sur les `{w}` dernières (fenêtre de confirmation) : une rafale plus courte que `for` moins `{w}` ne déclenche pas",
-                w = rules::confirm_window(&l.defs)
-            ),
-            GuardKind::MinTraffic | GuardKind::NoProgress => String::new(),
-        });
+    let guards = rules::alert_expression(&l.defs, a, cluster).guards;
+    if guards.iter().any(|g| g.kind == GuardKind::Confirm) {
+        parts.push(format!(
+            "la même condition sur les `{w}` dernières (fenêtre de confirmation) : une rafale plus courte que `for` moins `{w}` ne déclenche pas",
+            w = rules::confirm_window(&l.defs)
+        ));
     }
     if let Some(n) = a.min_requests {
         parts.push(format!(
@@ -806,7 +804,6 @@ fn guards_row(l: &Loaded, a: Option<&Alert>) -> String {
             "au moins {n} réponses 5xx sur la fenêtre de `{window}` (`minErrors`)"
         ));
     }
-    parts.retain(|p| !p.is_empty());
     parts.join(" ; ")
 }
 

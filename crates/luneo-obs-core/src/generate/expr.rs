@@ -222,12 +222,21 @@ pub enum GuardKind {
     NoProgress,
 }
 
+impl GuardKind {
+    /// How the guard joins the condition: `and` (it must hold too) or `unless` (it must
+    /// not).
+    pub fn op(self) -> &'static str {
+        match self {
+            GuardKind::Confirm | GuardKind::MinTraffic => "and",
+            GuardKind::NoProgress => "unless",
+        }
+    }
+}
+
 /// A condition an alert needs besides its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guard {
     pub kind: GuardKind,
-    /// `and` (the guard must hold too) or `unless` (it must not).
-    pub op: &'static str,
     /// Labels the guard's samples are matched on (the value's labels; empty: any sample).
     pub on: Vec<String>,
     /// The whole condition (`... > 0.05`, `... >= 10`).
@@ -251,7 +260,12 @@ impl fmt::Display for AlertExpr {
 impl Guard {
     /// `and on(labels) expr`, as the rule writes it after the condition.
     pub fn clause(&self) -> String {
-        format!("{} on({}) {}", self.op, self.on.join(", "), self.expr)
+        format!(
+            "{} on({}) {}",
+            self.kind.op(),
+            self.on.join(", "),
+            self.expr
+        )
     }
 }
 
@@ -283,7 +297,6 @@ mod tests {
             condition: Some((Comparison::Above, 0.25)),
             guards: vec![Guard {
                 kind: GuardKind::MinTraffic,
-                op: "and",
                 on: vec!["cluster".into()],
                 expr: Expr::selector("n", vec![]).binary(">=", Expr::Number(10.0)),
             }],

@@ -388,10 +388,13 @@ pub fn alert_expression(defs: &Definitions, a: &Alert, cluster: &str) -> AlertEx
 }
 
 /// Window of a `queueStalled` alert: no completion for this long (default 10m).
-pub fn stall_window(a: &Alert) -> String {
-    a.window
-        .as_ref()
-        .map_or_else(|| "10m".to_string(), Duration::to_string)
+pub fn stall_window(a: &Alert) -> &str {
+    a.window_or("10m")
+}
+
+/// Window of the derivative of a `queueBacklogGrowth` alert (default 5m).
+pub fn backlog_window(a: &Alert) -> &str {
+    a.window_or("5m")
 }
 
 /// Jobs wait (the value: the waiting backlog per queue, max over exporter replicas) and
@@ -420,7 +423,7 @@ fn stalled(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> AlertExpr {
         .agg(
             "max",
             &[ql],
-            Expr::call("increase", vec![completed.range(&stall_window(a))]),
+            Expr::call("increase", vec![completed.range(stall_window(a))]),
         )
         .binary(">", Expr::Number(0.0));
     AlertExpr {
@@ -428,7 +431,6 @@ fn stalled(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> AlertExpr {
         condition: Some((Comparison::Above, 0.0)),
         guards: vec![Guard {
             kind: GuardKind::NoProgress,
-            op: "unless",
             on: s.by_labels(&[ql]),
             expr: progress,
         }],
@@ -438,7 +440,11 @@ fn stalled(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> AlertExpr {
 /// Window of the confirming guard of the API alerts: 4x the scrape interval (2m at 30s,
 /// two scrapes to spare), at least 1m.
 pub fn confirm_window(defs: &Definitions) -> String {
-    duration::format((4 * defs.spec.metrics.scrape_interval.ms()).max(60_000))
+    duration::format(confirm_window_ms(defs))
+}
+
+fn confirm_window_ms(defs: &Definitions) -> u64 {
+    (4 * defs.spec.metrics.scrape_interval.ms()).max(60_000)
 }
 
 /// The guards of an API latency or error-ratio alert whose threshold is `thr` (in the
@@ -470,7 +476,7 @@ fn api_guards(defs: &Definitions, s: &Sel<'_>, a: &Alert, thr: f64) -> Vec<Guard
     let five_xx = || vec![Matcher::Re(h.status_label.clone(), "5..".into())];
     let mut out = Vec::new();
     let w = confirm_window(defs);
-    if a.for_.ms() > duration::parse(&w).unwrap_or(0) {
+    if a.for_.ms() > confirm_window_ms(defs) {
         let recent = match a.slo {
             SloKind::ApiLatency => {
                 let bucket = s.expr(&format!("{}_bucket", h.histogram), &h.selector, scope());
@@ -493,7 +499,6 @@ fn api_guards(defs: &Definitions, s: &Sel<'_>, a: &Alert, thr: f64) -> Vec<Guard
         };
         out.push(Guard {
             kind: GuardKind::Confirm,
-            op: "and",
             on: on.clone(),
             expr: recent.binary(">", Expr::Number(thr)),
         });
@@ -501,7 +506,6 @@ fn api_guards(defs: &Definitions, s: &Sel<'_>, a: &Alert, thr: f64) -> Vec<Guard
     let rw = rate_window(defs);
     let at_least = |n: u64, series: Expr| Guard {
         kind: GuardKind::MinTraffic,
-        op: "and",
         on: on.clone(),
         expr: s
             .agg(
@@ -570,10 +574,7 @@ fn error_ratio_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
 
 /// Growth of the waiting backlog in jobs/min, per queue.
 fn backlog_growth_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
-    let w = a
-        .window
-        .as_ref()
-        .map_or_else(|| "5m".to_string(), Duration::to_string);
+    let w = backlog_window(a);
     let q = &defs.spec.metrics.queues;
     let matchers = vec![
         Matcher::Eq(q.state_label.clone(), q.waiting_state.clone()),
@@ -588,7 +589,7 @@ fn backlog_growth_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
             .rec(&record_names(defs).waiting_deriv, matchers)
             .binary("*", per_minute);
     }
-    let deriv = Expr::call("deriv", vec![s.rec(&q.job_count, matchers).range(&w)]);
+    let deriv = Expr::call("deriv", vec![s.rec(&q.job_count, matchers).range(w)]);
     s.agg("max", &[&q.queue_label, &q.state_label], deriv)
         .binary("*", per_minute)
 }

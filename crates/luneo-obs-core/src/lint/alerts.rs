@@ -76,16 +76,19 @@ fn unique_name(c: &mut Lint<'_>, at: &At<'_>) {
 }
 
 fn name_style(c: &mut Lint<'_>, at: &At<'_>) {
-    let a = at.alert;
-    if !names::is_camel_case(&a.name) || a.name.len() > 40 {
+    alert_name(c, &at.field("name"), &at.alert.name, "e.g. ApiLatencyHigh");
+}
+
+/// An alert name is CamelCase letters and digits, at most 40 characters (mixtool's rule).
+pub fn alert_name(c: &mut Lint<'_>, path: &str, name: &str, example: &str) {
+    if !names::is_camel_case(name) || name.len() > 40 {
         c.err(
             &codes::ALERT_NAME,
-            &at.field("name"),
+            path,
             format!(
-                "alert name `{}` must be CamelCase letters and digits, at most 40 characters",
-                a.name
+                "alert name `{name}` must be CamelCase letters and digits, at most 40 characters"
             ),
-            "e.g. ApiLatencyHigh",
+            example,
         );
     }
 }

@@ -274,21 +274,13 @@ pub fn rule_failures(c: &mut Lint<'_>) {
     let path = format!("{BASE}.ruleFailures");
     c.duration(&format!("{path}.for"), &rf.for_);
     let name = &rf.alert_name;
-    if !names::is_camel_case(name) || name.len() > 40 {
-        c.err(
-            &codes::ALERT_NAME,
-            &format!("{path}.alertName"),
-            format!(
-                "alert name `{name}` must be CamelCase letters and digits, at most 40 characters"
-            ),
-            "e.g. LuneoObsRulesFailing",
-        );
-    }
-    let taken = defs.spec.alerts.iter().position(|a| &a.name == name);
-    if taken.is_some() || *name == defs.spec.notifications.watchdog.alert_name {
+    let at = format!("{path}.alertName");
+    super::alerts::alert_name(c, &at, name, "e.g. LuneoObsRulesFailing");
+    let taken = defs.spec.alerts.iter().any(|a| &a.name == name);
+    if taken || *name == defs.spec.notifications.watchdog.alert_name {
         c.err(
             &codes::DEFINITIONS_DUPLICATE_NAME,
-            &format!("{path}.alertName"),
+            &at,
             format!("alert `{name}` is already defined"),
             "give the rule-failures alert a name of its own",
         );

@@ -634,4 +634,9 @@ impl Alert {
     pub fn quantile_or_default(&self) -> f64 {
         self.quantile.unwrap_or(DEFAULT_QUANTILE)
     }
+
+    /// The alert's `window` as written, `default` when it names none.
+    pub fn window_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.window.as_ref().map_or(default, Duration::as_str)
+    }
 }
