@@ -61,7 +61,14 @@ for (const g of fixtures.generated.dashboards) {
     }
     const refs = new Set(panel.targets.map((t) => t.refId));
     generatedChecks.push([`${id}: one target per expected alert (queue alerts: one series per queue), through \${datasource}`, Object.keys(g.expect).every((r) => refs.has(r.split('/')[0])) && panel.targets.every((t) => t.datasource?.uid === '${datasource}' && (t.legendFormat === t.refId || t.legendFormat.startsWith(`${t.refId}/{{`))), [...refs].join(', ')]);
-    generatedChecks.push([`${id}: cluster option is the dashboard variable, default ${g.cluster}`, panel.options.cluster === '$cluster' && clusterVar?.current?.value === g.cluster, `${panel.options.cluster} / ${clusterVar?.current?.value}`]);
+    // A central store (cluster label on every series): the option is the dashboard's
+    // cluster variable, defaulting to the overlay's cluster. One Prometheus per cluster
+    // (the Luneo definitions): no variable, the option is the overlay's cluster itself.
+    generatedChecks.push([
+      `${id}: cluster option is the overlay's cluster (${g.cluster}), directly or through the cluster variable`,
+      clusterVar === undefined ? panel.options.cluster === g.cluster : panel.options.cluster === '$cluster' && clusterVar.current?.value === g.cluster,
+      `${panel.options.cluster} / ${clusterVar?.current?.value}`,
+    ]);
     generated.push({ id, cluster: clusterVar?.current?.value ?? g.cluster, panel, expect: g.expect });
   } catch (e) {
     generatedChecks.push([`${id}: generated dashboard readable`, false, e.message]);

@@ -331,7 +331,7 @@ fn explain_shows_threshold_for_severity_clusters_and_runbook() {
         .ends_with("/api-latency-high.md"));
     // The comparison with the threshold, then the guards (confirm window, min requests).
     let expr = v["exprs"][0]["expr"].as_str().unwrap_or("");
-    assert!(expr.contains("> 0.6 and on(cluster) "), "{expr}");
+    assert!(expr.contains("> 0.6 and on() "), "{expr}");
     assert!(expr.ends_with(">= 100"), "{expr}");
     let _ = fs::remove_dir_all(&d);
 }

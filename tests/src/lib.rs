@@ -52,3 +52,47 @@ pub fn synthetic_definitions(queues: usize, routes: usize) -> String {
     }
     text
 }
+
+/// Where the cluster name lives, for the tests that run in both topologies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    /// One Prometheus per cluster, series without a cluster label (the Luneo definitions
+    /// as committed: `spec.metrics.clusterLabel` unset).
+    PerCluster,
+    /// A central store (Thanos or Mimir ruler): the `cluster` label on every series.
+    Central,
+}
+
+impl Topology {
+    pub const ALL: [Topology; 2] = [Topology::PerCluster, Topology::Central];
+
+    /// Folder name of the topology's hand-written tests (`tests/promtool/<dir>/`).
+    pub fn dir(self) -> &'static str {
+        match self {
+            Topology::PerCluster => "per-cluster",
+            Topology::Central => "central",
+        }
+    }
+
+    /// The Luneo definitions in this topology (`None`: the embedded ones as they are).
+    pub fn definitions(self) -> Option<luneo_obs_core::source::Source> {
+        match self {
+            Topology::PerCluster => None,
+            Topology::Central => Some(luneo_obs_core::source::Source {
+                name: "definitions/luneo-central.yaml".into(),
+                text: central_definitions(),
+            }),
+        }
+    }
+}
+
+/// The Luneo definitions with `clusterLabel: cluster` (a central store).
+pub fn central_definitions() -> String {
+    let base = luneo_obs_core::source::EMBEDDED;
+    let anchor = "\n    scrapeInterval: 30s\n";
+    assert!(
+        base.matches(anchor).count() == 1 && !base.contains("\n    clusterLabel:"),
+        "the Luneo definitions changed shape: update central_definitions()"
+    );
+    base.replacen(anchor, &format!("{anchor}    clusterLabel: cluster\n"), 1)
+}

@@ -162,11 +162,9 @@ const BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-fn histogram(out: &mut String, cluster: &str, status: &str, obs: &[(f64, f64)]) {
+fn histogram(out: &mut String, status: &str, obs: &[(f64, f64)]) {
     let h = "http_request_duration_seconds";
-    let labels = format!(
-        "cluster=\"{cluster}\",route=\"/v1/render\",method=\"POST\",status_code=\"{status}\""
-    );
+    let labels = format!("route=\"/v1/render\",method=\"POST\",status_code=\"{status}\"");
     for le in BUCKETS {
         let n: f64 = obs.iter().filter(|(v, _)| *v <= le).map(|(_, n)| n).sum();
         out.push_str(&format!("{h}_bucket{{{labels},le=\"{le}\"}} {n}\n"));
@@ -176,7 +174,9 @@ fn histogram(out: &mut String, cluster: &str, status: &str, obs: &[(f64, f64)]) 
     out.push_str(&format!("{h}_bucket{{{labels},le=\"+Inf\"}} {total}\n{h}_sum{{{labels}}} {sum}\n{h}_count{{{labels}}} {total}\n"));
 }
 
-fn render(w: &World, c: &mut Counters) -> String {
+/// The series of `cluster`, as its own Prometheus scrapes them: one Prometheus per
+/// cluster, so no series carries a cluster label (the cluster is an external label).
+fn render(w: &World, c: &mut Counters, cluster: &str) -> String {
     let now = Instant::now();
     let dt = c
         .last
@@ -189,45 +189,46 @@ fn render(w: &World, c: &mut Counters) -> String {
     if let Some(r) = w.standby_api {
         c.standby += r * dt;
     }
-    let mut out = String::from("# TYPE http_request_duration_seconds histogram\n");
-    histogram(
-        &mut out,
-        "primary",
-        "200",
-        &[(0.05, c.fast_ok.floor()), (0.8, c.slow_ok.floor())],
-    );
-    histogram(&mut out, "primary", "500", &[(0.05, c.errors.floor())]);
-    if w.standby_api.is_some() {
-        histogram(&mut out, "standby", "200", &[(0.05, c.standby.floor())]);
-    }
     c.completed += 2.0 * dt;
+    for ((cl, queue), slope) in &w.queue_slope {
+        let v = c.queue.entry((cl.clone(), queue.clone())).or_insert(1000.0);
+        *v = (*v + slope * dt).max(0.0);
+    }
+    let mut out = String::from("# TYPE http_request_duration_seconds histogram\n");
+    if cluster == "primary" {
+        histogram(
+            &mut out,
+            "200",
+            &[(0.05, c.fast_ok.floor()), (0.8, c.slow_ok.floor())],
+        );
+        histogram(&mut out, "500", &[(0.05, c.errors.floor())]);
+    } else if w.standby_api.is_some() {
+        histogram(&mut out, "200", &[(0.05, c.standby.floor())]);
+    }
     out.push_str("# TYPE bullmq_job_completed_total counter\n");
-    for (cluster, queue) in w.queue_slope.keys() {
+    for (_, queue) in w.queue_slope.keys().filter(|(cl, _)| cl == cluster) {
         out.push_str(&format!(
-            "bullmq_job_completed_total{{cluster=\"{cluster}\",queue=\"{queue}\"}} {}\n",
+            "bullmq_job_completed_total{{queue=\"{queue}\"}} {}\n",
             c.completed.floor()
         ));
     }
     out.push_str("# TYPE bullmq_job_count gauge\n");
-    for ((cluster, queue), slope) in &w.queue_slope {
-        let v = c
-            .queue
-            .entry((cluster.clone(), queue.clone()))
-            .or_insert(1000.0);
-        *v = (*v + slope * dt).max(0.0);
+    for ((_, queue), v) in c.queue.iter().filter(|((cl, _), _)| cl == cluster) {
         out.push_str(&format!(
-            "bullmq_job_count{{cluster=\"{cluster}\",queue=\"{queue}\",state=\"waiting\"}} {}\n",
+            "bullmq_job_count{{queue=\"{queue}\",state=\"waiting\"}} {}\n",
             v.floor()
         ));
         out.push_str(&format!(
-            "bullmq_job_count{{cluster=\"{cluster}\",queue=\"{queue}\",state=\"active\"}} 4\n"
+            "bullmq_job_count{{queue=\"{queue}\",state=\"active\"}} 4\n"
         ));
     }
-    out.push_str(&format!("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{{cluster=\"primary\",gpu=\"0\",exported_pod=\"luneo-worker-render-0\"}} {}\n", w.gpu));
+    if cluster == "primary" {
+        out.push_str(&format!("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{{gpu=\"0\",exported_pod=\"luneo-worker-render-0\"}} {}\n", w.gpu));
+    }
     out
 }
 
-/// The synthetic exporter: GET /metrics renders [`World`].
+/// The synthetic exporter: GET /metrics/<cluster> renders that cluster's part of [`World`].
 pub struct Exporter {
     pub port: u16,
     world: Arc<Mutex<World>>,
@@ -254,7 +255,16 @@ impl Exporter {
                             Err(_) => continue,
                         });
                         let mut line = String::new();
-                        // Request line and headers (a scrape has no body).
+                        // Request line (`GET /metrics/<cluster> HTTP/1.1`) and headers (a
+                        // scrape has no body).
+                        let _ = r.read_line(&mut line);
+                        let cluster = line
+                            .split_whitespace()
+                            .nth(1)
+                            .and_then(|p| p.strip_prefix("/metrics/"))
+                            .unwrap_or("")
+                            .to_string();
+                        line.clear();
                         while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
                             if line == "\r\n" || line == "\n" {
                                 break;
@@ -262,7 +272,7 @@ impl Exporter {
                             line.clear();
                         }
                         let body = match w.lock() {
-                            Ok(world) => render(&world, &mut counters),
+                            Ok(world) => render(&world, &mut counters, &cluster),
                             Err(_) => String::new(),
                         };
                         let _ = s.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes());

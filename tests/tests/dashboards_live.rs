@@ -6,8 +6,11 @@
 //!    route and status (with counter resets), BullMQ job counts per queue and state (each
 //!    exported by two worker replicas, as `Queue.exportPrometheusMetrics()` does), BullMQ
 //!    failed-job counters (with a reset) and job-duration histograms, DCGM GPU utilisation
-//!    per GPU. Every series carries the `cluster` label (`primary`: 1h30m, `standby`:
-//!    12h30m of history, 30 s apart like the scrape interval of the definitions).
+//!    per GPU (`primary`: 1h30m, `standby`: 12h30m of history, 30 s apart like the scrape
+//!    interval of the definitions). Both topologies run: one Prometheus per cluster (the
+//!    Luneo definitions as committed) holds its cluster's history without a `cluster`
+//!    label and serves its own overlay's dashboards; a central store (the definitions with
+//!    `clusterLabel: cluster`) holds both histories, labelled, for both overlays.
 //! 2. Recording rules: Prometheus does not evaluate rules on the past, so the generated
 //!    recording rules (taken from the `kubectl kustomize` output) are backfilled with
 //!    `promtool tsdb create-blocks-from rules`, level by level: a rule that reads another
@@ -34,6 +37,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use luneo_obs_tests::live::{free_port, get_json, spawn, wait_for, Proc};
 use luneo_obs_tests::overlays::{build_overlays, generate, run, Built, Scratch};
+use luneo_obs_tests::Topology;
 use serde_json::{json, Value};
 
 const STEP: i64 = 30;
@@ -276,12 +280,20 @@ fn fmt_le(le: f64) -> String {
 }
 
 /// The OpenMetrics backfill file: every series, all its samples in time order.
+/// The history of `clusters`; `labelled`: every series carries `cluster` (a central
+/// store), otherwise none does (one Prometheus per cluster).
 fn openmetrics(
-    clusters: &[Cluster],
+    clusters: &[&Cluster],
+    labelled: bool,
     t_end: i64,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     for c in clusters {
+        let cl = if labelled {
+            format!("cluster=\"{}\",", c.name)
+        } else {
+            String::new()
+        };
         let t0 = t_end - (c.steps - 1) * STEP;
         let mut series =
             |name: &str, labels: &str, f: &dyn Fn(i64) -> f64| -> std::io::Result<()> {
@@ -297,7 +309,7 @@ fn openmetrics(
                 if n == 0.0 {
                     continue;
                 }
-                let base = format!("job=\"luneo-api\",instance=\"api-0\",cluster=\"{}\",route=\"{}\",method=\"GET\",status_code=\"{status}\"", c.name, r.name);
+                let base = format!("{cl}job=\"luneo-api\",instance=\"api-0\",route=\"{}\",method=\"GET\",status_code=\"{status}\"", r.name);
                 let cum = http_buckets(r.scale, n);
                 for (i, b) in cum.iter().enumerate() {
                     let le = if i < HTTP_LE.len() {
@@ -319,10 +331,7 @@ fn openmetrics(
         }
         for q in &c.queues {
             for worker in ["worker-0", "worker-1"] {
-                let base = format!(
-                    "cluster=\"{}\",instance=\"{worker}\",queue=\"{}\"",
-                    c.name, q.name
-                );
+                let base = format!("{cl}instance=\"{worker}\",queue=\"{}\"", q.name);
                 for (state, v) in [
                     ("active", 4.0),
                     ("completed", 50.0),
@@ -365,7 +374,7 @@ fn openmetrics(
         }
         for (i, u) in c.gpus.iter().enumerate() {
             // Render-pool GPUs: dcgm-exporter's pod label, as kube-prometheus-stack scrapes it.
-            let labels = format!("cluster=\"{}\",gpu=\"{i}\",UUID=\"GPU-{}-{i}\",modelName=\"NVIDIA L4\",Hostname=\"render-{}\",exported_pod=\"luneo-worker-render-{}-{i}\"", c.name, c.name, i / 2, c.name);
+            let labels = format!("{cl}gpu=\"{i}\",UUID=\"GPU-{}-{i}\",modelName=\"NVIDIA L4\",Hostname=\"render-{}\",exported_pod=\"luneo-worker-render-{}-{i}\"", c.name, i / 2, c.name);
             series("DCGM_FI_DEV_GPU_UTIL", &labels, &|_| *u)?;
         }
     }
@@ -927,32 +936,34 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-#[test]
-fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
+/// One Prometheus over the history of `clusters` (labelled in a central store), checked
+/// against the dashboards of their overlays. Adds to `ran` and `titles_seen`.
+fn pass(
+    t: Topology,
+    clusters: &[&Cluster],
+    t_end: i64,
+    ran: &mut usize,
+    titles_seen: &mut BTreeSet<String>,
+) {
     let defs = luneo_obs_core::load::load_embedded()
         .unwrap_or_else(|d| panic!("{d:?}"))
         .defs;
-    assert_eq!(
-        defs.spec.metrics.scrape_interval, "30s",
-        "the synthetic history is 30 s apart, like the scrape interval"
-    );
-    let queue_names: Vec<String> = defs
-        .spec
-        .queues
+    let labelled = t == Topology::Central;
+    let tag = clusters
         .iter()
-        .map(|q| q.bullmq_name.clone())
-        .collect();
-    let dir = Scratch::new("dashboards-live");
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join("-");
+    let tag = format!("{}-{tag}", t.dir());
+    let dir = Scratch::new(&format!("dashboards-live-{tag}"));
     let data = dir.path().join("data");
-    let t_end = now() / 60 * 60 - 60;
-    let clusters = world(&queue_names);
 
     // 1. Raw history.
     let om = dir.path().join("history.om");
     {
         let f = fs::File::create(&om).unwrap_or_else(|e| panic!("{e}"));
         let mut w = std::io::BufWriter::new(f);
-        openmetrics(&clusters, t_end, &mut w).unwrap_or_else(|e| panic!("{e}"));
+        openmetrics(clusters, labelled, t_end, &mut w).unwrap_or_else(|e| panic!("{e}"));
         w.flush().unwrap_or_else(|e| panic!("{e}"));
     }
     run(
@@ -971,8 +982,12 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
     fs::remove_file(&om).unwrap_or_else(|e| panic!("{e}"));
 
     // 2. The overlays as kustomize builds them; their rules, backfilled.
-    let tree = Scratch::new("dashboards-live-tree");
-    let built: Vec<Built> = build_overlays(tree.path(), &generate(None));
+    let tree = Scratch::new(&format!("dashboards-live-tree-{tag}"));
+    let built: Vec<Built> = build_overlays(tree.path(), &generate(t.definitions()))
+        .into_iter()
+        .filter(|b| clusters.iter().any(|c| c.name == b.cluster()))
+        .collect();
+    assert_eq!(built.len(), clusters.len(), "one overlay per cluster");
     let mut rule_files = BTreeMap::new();
     for b in &built {
         let f = format!("{}.rules.yaml", b.cluster());
@@ -1011,16 +1026,27 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
     );
 
     // 4. Every panel target of every dashboard of every overlay.
-    let by_name: BTreeMap<&str, &Cluster> = clusters.iter().map(|c| (c.name.as_str(), c)).collect();
+    let by_name: BTreeMap<&str, &Cluster> =
+        clusters.iter().map(|c| (c.name.as_str(), *c)).collect();
     let scrape = dur_s(defs.spec.metrics.scrape_interval.as_str());
-    let mut ran = 0;
-    let mut titles_seen = BTreeSet::new();
     for b in &built {
         for (cm, d) in b.dashboards() {
             let uid = d["uid"].as_str().unwrap_or("?").to_string();
             let mut vars = dashboard_vars(&d);
+            // A central store: the `cluster` variable selects the cluster. One Prometheus
+            // per cluster: there is no such variable, the data source is the cluster's.
+            assert_eq!(
+                vars.contains_key("cluster"),
+                labelled,
+                "{}/{uid}: a cluster variable exactly when series carry the label",
+                b.name
+            );
             let cluster = by_name
-                .get(vars.get("cluster").map(String::as_str).unwrap_or(""))
+                .get(
+                    vars.get("cluster")
+                        .map(String::as_str)
+                        .unwrap_or(&b.cluster()),
+                )
                 .unwrap_or_else(|| panic!("{uid}: cluster variable {vars:?}"));
             assert_eq!(
                 cluster.name,
@@ -1059,7 +1085,7 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
                     .filter_map(|x| x.as_str().map(str::to_string))
                     .collect();
                 let want: BTreeSet<String> = match v["name"].as_str().unwrap_or_default() {
-                    "cluster" => clusters.iter().map(|c| c.name.clone()).collect(),
+                    "cluster" => by_name.keys().map(|c| c.to_string()).collect(),
                     "queue" => cluster.queues.iter().map(|q| q.name.clone()).collect(),
                     "route" => cluster.routes.iter().map(|r| r.name.clone()).collect(),
                     other => panic!("{uid}: unexpected variable {other}"),
@@ -1148,11 +1174,57 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
                     } else {
                         check(&what, &matrix, e, false);
                     }
-                    ran += 1;
+                    *ran += 1;
                 }
             }
         }
     }
+    eprintln!(
+        "{}: ran the panel targets of {} against Prometheus on 127.0.0.1:{}",
+        t.dir(),
+        built
+            .iter()
+            .map(|b| b.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        prom.port
+    );
+}
+
+#[test]
+fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
+    let defs = luneo_obs_core::load::load_embedded()
+        .unwrap_or_else(|d| panic!("{d:?}"))
+        .defs;
+    assert_eq!(
+        defs.spec.metrics.scrape_interval, "30s",
+        "the synthetic history is 30 s apart, like the scrape interval"
+    );
+    let queue_names: Vec<String> = defs
+        .spec
+        .queues
+        .iter()
+        .map(|q| q.bullmq_name.clone())
+        .collect();
+    let t_end = now() / 60 * 60 - 60;
+    let clusters = world(&queue_names);
+    let mut ran = 0;
+    let mut titles_seen = BTreeSet::new();
+    // One Prometheus per cluster (the Luneo definitions as committed): each cluster's
+    // unlabelled history, its own overlay.
+    for c in &clusters {
+        pass(
+            Topology::PerCluster,
+            &[c],
+            t_end,
+            &mut ran,
+            &mut titles_seen,
+        );
+    }
+    // A central store: every cluster's history, labelled, both overlays.
+    let all: Vec<&Cluster> = clusters.iter().collect();
+    pass(Topology::Central, &all, t_end, &mut ran, &mut titles_seen);
+    let by_name: BTreeMap<&str, &Cluster> = clusters.iter().map(|c| (c.name.as_str(), c)).collect();
     let primary = by_name["primary"];
     assert_eq!(
         primary.top10().len(),
@@ -1172,8 +1244,5 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
         titles_seen, expected_titles,
         "every expectation is used by some panel"
     );
-    eprintln!(
-        "ran {ran} panel targets against Prometheus on 127.0.0.1:{}",
-        prom.port
-    );
+    eprintln!("ran {ran} panel targets in both topologies");
 }

@@ -284,9 +284,11 @@ fn doc_pages() -> Vec<PathBuf> {
 #[test]
 fn every_dashboard_link_in_the_docs_names_a_generated_uid_cluster_and_panel() {
     let dashboards = generated_dashboards();
-    let grafana = luneo_obs_core::load::load_embedded()
-        .map(|l| l.defs.spec.links.grafana_url)
-        .unwrap_or_default();
+    let defs = luneo_obs_core::load::load_embedded()
+        .unwrap_or_else(|d| panic!("{d:?}"))
+        .defs;
+    let grafana = defs.spec.links.grafana_url.clone();
+    let central = defs.spec.metrics.cluster_label.is_some();
     let mut problems = Vec::new();
     let mut checked = 0;
     for page in doc_pages() {
@@ -307,23 +309,32 @@ fn every_dashboard_link_in_the_docs_names_a_generated_uid_cluster_and_panel() {
                 ));
                 continue;
             };
-            let Some(cluster) = params.get("var-cluster") else {
-                problems.push(format!("{}: {link}: no var-cluster", page.display()));
-                continue;
+            // With a cluster label the link selects the cluster; without one (one
+            // Prometheus per cluster) it opens the dashboard of whichever cluster's
+            // Grafana, so the panel must exist on every cluster that has the dashboard.
+            let clusters: Vec<&str> = match params.get("var-cluster") {
+                Some(c) => vec![*c],
+                None if !central => per_cluster.keys().map(String::as_str).collect(),
+                None => {
+                    problems.push(format!("{}: {link}: no var-cluster", page.display()));
+                    continue;
+                }
             };
-            let Some((ids, _)) = per_cluster.get(*cluster) else {
-                problems.push(format!(
-                    "{}: {link}: dashboard {uid} is not deployed on cluster {cluster}",
-                    page.display()
-                ));
-                continue;
-            };
-            if let Some(p) = params.get("viewPanel") {
-                if !p.parse::<u64>().is_ok_and(|id| ids.contains(&id)) {
+            for cluster in clusters {
+                let Some((ids, _)) = per_cluster.get(cluster) else {
                     problems.push(format!(
-                        "{}: {link}: dashboard {uid} has no panel {p}",
+                        "{}: {link}: dashboard {uid} is not deployed on cluster {cluster}",
                         page.display()
                     ));
+                    continue;
+                };
+                if let Some(p) = params.get("viewPanel") {
+                    if !p.parse::<u64>().is_ok_and(|id| ids.contains(&id)) {
+                        problems.push(format!(
+                            "{}: {link}: dashboard {uid} on {cluster} has no panel {p}",
+                            page.display()
+                        ));
+                    }
                 }
             }
         }

@@ -2,6 +2,11 @@
 //! generated rules and Alertmanager configuration, a synthetic Luneo exporter the test
 //! drives into each failure, and a local HTTP receiver standing in for Slack and PagerDuty.
 //!
+//! The topology is the one the generated overlays deploy: one Prometheus per cluster,
+//! each loading its own overlay's rules, scraping its own cluster's targets (no series
+//! carries a cluster label) and setting the external labels of its generated
+//! `prometheus/values-<cluster>.yaml`; both send to the one Alertmanager.
+//!
 //! The only differences from production: `generate --time-scale 60` (every `for` and every
 //! Alertmanager interval divided by 60: 5m -> 5s, group_wait 30s -> 500ms), scrape and
 //! evaluation every second, the Secret files under a temp dir holding 127.0.0.1 URLs, and
@@ -63,12 +68,20 @@ fn cluster_of(alert: &str) -> &'static str {
     }
 }
 
+/// The clusters, each with its own Prometheus (the per-cluster topology of the generated
+/// overlays), and the rule files each loads.
+const CLUSTERS: [(&str, &[&str]); 2] = [
+    ("primary", &["rules-primary.yaml", "twin.yaml"]),
+    ("standby", &["rules-standby.yaml"]),
+];
+
 struct Drill {
     dir: PathBuf,
     rx: Receiver,
     exp: Exporter,
     am_port: u16,
-    prom_port: u16,
+    /// cluster -> port of its Prometheus.
+    prom_ports: BTreeMap<&'static str, u16>,
     plugin: PathBuf,
     // Killed (by PID) when the drill ends, whatever happens.
     _procs: Vec<Proc>,
@@ -99,7 +112,11 @@ impl Drill {
         let dir = tmpdir();
         let rx = Receiver::start().unwrap();
         let exp = Exporter::start().unwrap();
-        let (am_port, prom_port) = (live::free_port(), live::free_port());
+        let am_port = live::free_port();
+        let prom_ports: BTreeMap<&'static str, u16> = CLUSTERS
+            .iter()
+            .map(|(c, _)| (*c, live::free_port()))
+            .collect();
 
         // The generated tree, drill-scaled.
         let g = generate(&GenerateRequest {
@@ -178,14 +195,25 @@ impl Drill {
             "drill-routing-key",
         );
         let am_cfg = write(&dir, "alertmanager.yaml", &am);
-        let prom_cfg = write(
-            &dir,
-            "prometheus.yaml",
-            &format!(
-                "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nrule_files: [rules-primary.yaml, rules-standby.yaml, twin.yaml]\nalerting:\n  alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{am_port}']}}]}}]\nscrape_configs:\n  - job_name: luneo-api\n    static_configs: [{{targets: ['127.0.0.1:{}']}}]\n",
-                exp.port
-            ),
-        );
+        // One Prometheus per cluster: its own rules, its own targets (no cluster label on
+        // any series), and the external labels of the generated values of its cluster.
+        let mut prom_cfgs = BTreeMap::new();
+        for (cluster, rule_files) in CLUSTERS {
+            let values: serde_json::Value =
+                yaml_serde::from_str(&file(&format!("prometheus/values-{cluster}.yaml"))).unwrap();
+            let external = &values["prometheus"]["prometheusSpec"]["externalLabels"];
+            assert_eq!(external["cluster"], cluster, "{values}");
+            let cfg = write(
+                &dir,
+                &format!("prometheus-{cluster}.yaml"),
+                &format!(
+                    "global: {{scrape_interval: 1s, evaluation_interval: 1s, external_labels: {external}}}\nrule_files: {}\nalerting:\n  alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{am_port}']}}]}}]\nscrape_configs:\n  - job_name: luneo-api\n    metrics_path: /metrics/{cluster}\n    static_configs: [{{targets: ['127.0.0.1:{}']}}]\n",
+                    serde_json::json!(rule_files),
+                    exp.port
+                ),
+            );
+            prom_cfgs.insert(cluster, cfg);
+        }
         let s = |p: &Path| p.display().to_string();
         let mut procs = Vec::new();
         procs.push(
@@ -202,31 +230,44 @@ impl Drill {
             )
             .unwrap_or_else(|e| panic!("{e}")),
         );
-        procs.push(
-            live::spawn(
-                "prometheus",
-                "prometheus",
-                &[
-                    format!("--config.file={}", s(&prom_cfg)),
-                    format!("--web.listen-address=127.0.0.1:{prom_port}"),
-                    format!("--storage.tsdb.path={}", s(&dir.join("prom-data"))),
-                    "--rules.alert.resend-delay=1s".into(),
-                    "--web.enable-lifecycle".into(),
-                ],
-                &dir.join("prometheus.log"),
-            )
-            .unwrap_or_else(|e| panic!("{e}")),
-        );
+        for (cluster, cfg) in &prom_cfgs {
+            let port = prom_ports[cluster];
+            procs.push(
+                live::spawn(
+                    "prometheus",
+                    "prometheus",
+                    &[
+                        format!("--config.file={}", s(cfg)),
+                        format!("--web.listen-address=127.0.0.1:{port}"),
+                        format!(
+                            "--storage.tsdb.path={}",
+                            s(&dir.join(format!("prom-data-{cluster}")))
+                        ),
+                        "--rules.alert.resend-delay=1s".into(),
+                        "--web.enable-lifecycle".into(),
+                    ],
+                    &dir.join(format!("prometheus-{cluster}.log")),
+                )
+                .unwrap_or_else(|e| panic!("{e}")),
+            );
+        }
         let d = Drill {
             dir,
             rx,
             exp,
             am_port,
-            prom_port,
+            prom_ports,
             plugin,
             _procs: procs,
         };
-        for (name, port) in [("alertmanager", am_port), ("prometheus", prom_port)] {
+        let servers: Vec<(String, u16)> = std::iter::once(("alertmanager".to_string(), am_port))
+            .chain(
+                d.prom_ports
+                    .iter()
+                    .map(|(c, p)| (format!("prometheus-{c}"), *p)),
+            )
+            .collect();
+        for (name, port) in servers {
             let ready = wait_for(Duration::from_secs(30), POLL, || {
                 live::http("GET", port, "/-/ready", None)
                     .ok()
@@ -235,7 +276,7 @@ impl Drill {
             assert!(
                 ready.is_some(),
                 "{name} not ready on 127.0.0.1:{port}; log:\n{}",
-                d.log(name)
+                d.log(&name)
             );
         }
         d
@@ -249,28 +290,35 @@ impl Drill {
     /// see those seconds without samples as 5 scaled minutes of outage and page. Loaded
     /// after the first scrapes, the rules see what a long-running Prometheus sees.
     fn load_rules(&self) {
-        for name in ["rules-primary.yaml", "rules-standby.yaml", "twin.yaml"] {
-            std::fs::copy(self.dir.join("rules").join(name), self.dir.join(name))
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (cluster, files) in CLUSTERS {
+            for name in files {
+                std::fs::copy(self.dir.join("rules").join(name), self.dir.join(name))
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+            let port = self.prom_ports[cluster];
+            let r = live::http("POST", port, "/-/reload", None);
+            assert!(
+                r.as_ref().is_ok_and(|(c, _)| *c == 200),
+                "Prometheus of {cluster} reload failed: {r:?}\n{}",
+                self.log(&format!("prometheus-{cluster}"))
+            );
+            let loaded = wait_for(Duration::from_secs(10), POLL, || {
+                let rules = get_json(port, "/api/v1/rules").ok()?;
+                (rules["data"]["groups"].as_array()?.len() > 1).then_some(())
+            });
+            assert!(
+                loaded.is_some(),
+                "Prometheus of {cluster} did not load the rules"
+            );
         }
-        let r = live::http("POST", self.prom_port, "/-/reload", None);
-        assert!(
-            r.as_ref().is_ok_and(|(c, _)| *c == 200),
-            "Prometheus reload failed: {r:?}\n{}",
-            self.log("prometheus")
-        );
-        let loaded = wait_for(Duration::from_secs(10), POLL, || {
-            let rules = get_json(self.prom_port, "/api/v1/rules").ok()?;
-            (rules["data"]["groups"].as_array()?.len() > 1).then_some(())
-        });
-        assert!(loaded.is_some(), "Prometheus did not load the rules");
     }
 
     fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(format!("{name}.log"))).unwrap_or_default()
     }
 
-    fn query(&self, q: &str) -> Vec<serde_json::Value> {
+    /// An instant query to the Prometheus of `cluster`.
+    fn query(&self, cluster: &str, q: &str) -> Vec<serde_json::Value> {
         let path = format!(
             "/api/v1/query?query={}",
             q.bytes()
@@ -281,7 +329,7 @@ impl Drill {
                 })
                 .collect::<String>()
         );
-        get_json(self.prom_port, &path)
+        get_json(self.prom_ports[cluster], &path)
             .ok()
             .and_then(|v| v["data"]["result"].as_array().cloned())
             .unwrap_or_default()
@@ -333,7 +381,7 @@ impl Drill {
                 "{alert} {status} did not reach {want:?} within {limit:?} (since {since:?}); got {:?}\nAlertmanager alerts: {}\nprometheus log tail: {}",
                 self.arrivals(alert, status, since),
                 serde_json::to_string(&self.am_alerts()).unwrap_or_default(),
-                self.log("prometheus").lines().rev().take(5).collect::<Vec<_>>().join("\n")
+                self.log("prometheus-primary").lines().rev().take(5).collect::<Vec<_>>().join("\n")
             )
         })
     }
@@ -423,14 +471,22 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         ]
     );
 
-    let up = wait_for(Duration::from_secs(30), POLL, || {
-        (d.query("up{job=\"luneo-api\"} == 1").len() == 1).then_some(())
-    });
-    assert!(
-        up.is_some(),
-        "Prometheus never scraped the exporter:\n{}",
-        d.log("prometheus")
-    );
+    for (cluster, _) in CLUSTERS {
+        let up = wait_for(Duration::from_secs(30), POLL, || {
+            (d.query(cluster, "up{job=\"luneo-api\"} == 1").len() == 1).then_some(())
+        });
+        assert!(
+            up.is_some(),
+            "the Prometheus of {cluster} never scraped the exporter:\n{}",
+            d.log(&format!("prometheus-{cluster}"))
+        );
+        // Per-cluster topology: no scraped series carries a cluster label.
+        let labelled = d.query(cluster, "count({cluster!=\"\"})");
+        assert!(
+            labelled.is_empty(),
+            "{cluster}: series with a cluster label: {labelled:?}"
+        );
+    }
     std::thread::sleep(Duration::from_secs(3)); // a few samples, so rates exist
                                                 // The standby API has never served: its series does not exist (StandbyApiUnavailable's
                                                 // fault is there from the first evaluation of the rules).
@@ -576,6 +632,25 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
             .all(|a| a["status"]["state"] == "active" && a["receivers"][0]["name"] == "null"),
         "{wd:?}"
     );
+
+    // Per-cluster topology: every alert in Alertmanager came from its own cluster's
+    // Prometheus (which saw no cluster label on any series) and carries that cluster.
+    let mut by_cluster: BTreeMap<String, usize> = BTreeMap::new();
+    for a in d.am_alerts() {
+        let cluster = a["labels"]["cluster"].as_str().unwrap_or("").to_string();
+        let port = d
+            .prom_ports
+            .get(cluster.as_str())
+            .unwrap_or_else(|| panic!("alert without a known cluster: {a}"));
+        assert!(
+            a["generatorURL"]
+                .as_str()
+                .is_some_and(|u| u.contains(&format!(":{port}/"))),
+            "{cluster}'s alert does not come from {cluster}'s Prometheus: {a}"
+        );
+        *by_cluster.entry(cluster).or_default() += 1;
+    }
+    assert_eq!(by_cluster.len(), 2, "{by_cluster:?}");
 
     // ---- Phase 2: clear every fault; every alert sends its resolution to its receivers.
     let t2 = d.rx.now();

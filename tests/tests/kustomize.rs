@@ -91,18 +91,34 @@ fn both_overlays_build_with_kustomize_into_the_expected_objects() {
             assert_eq!(keys.len(), 1, "{name}: one dashboard per ConfigMap");
             assert!(keys[0].ends_with(".json"), "{name}: {keys:?}");
         }
-        // Each dashboard's cluster variable defaults to the overlay's cluster.
+        // One Prometheus per cluster (the Luneo definitions): no dashboard has a cluster
+        // variable (no series carries the label) and the health panel shows the overlay's
+        // cluster. A central store: the variable defaults to the overlay's cluster.
         for (name, dash) in b.dashboards() {
             let var = dash["templating"]["list"]
                 .as_array()
-                .and_then(|l| l.iter().find(|v| v["name"] == "cluster"))
-                .unwrap_or_else(|| panic!("{name}: no cluster variable"));
-            assert_eq!(
-                var["current"]["value"],
-                cluster.as_str(),
-                "{}/{name}",
-                b.name
-            );
+                .and_then(|l| l.iter().find(|v| v["name"] == "cluster"));
+            match (&d.spec.metrics.cluster_label, var) {
+                (None, None) => {
+                    let health = dash["panels"]
+                        .as_array()
+                        .and_then(|l| l.iter().find(|p| p["type"] == "luneo-slohealth-panel"))
+                        .unwrap_or_else(|| panic!("{name}: no health panel"));
+                    assert_eq!(
+                        health["options"]["cluster"],
+                        cluster.as_str(),
+                        "{}/{name}",
+                        b.name
+                    );
+                }
+                (Some(_), Some(var)) => assert_eq!(
+                    var["current"]["value"],
+                    cluster.as_str(),
+                    "{}/{name}",
+                    b.name
+                ),
+                (label, var) => panic!("{name}: cluster label {label:?} but variable {var:?}"),
+            }
         }
         // The ruleSelector labels survive kustomize (kube-prometheus-stack ignores the rules otherwise).
         let pr = b
@@ -136,8 +152,11 @@ fn rules_from_the_built_overlays_pass_promtool_check_and_the_promtool_tests() {
         assert!(out.contains("SUCCESS"), "{}: {out}", b.name);
         rule_files.insert(file);
     }
-    // The existing hand-written unit tests, against the rules kustomize built.
-    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("promtool");
+    // The hand-written unit tests of the committed topology (one Prometheus per cluster),
+    // against the rules kustomize built.
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("promtool")
+        .join(luneo_obs_tests::Topology::PerCluster.dir());
     let mut ran = 0;
     for entry in fs::read_dir(&tests).unwrap_or_else(|e| panic!("{}: {e}", tests.display())) {
         let p = entry.unwrap_or_else(|e| panic!("{e}")).path();

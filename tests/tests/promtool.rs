@@ -1,10 +1,13 @@
 //! The alerts proven by Prometheus's own engine.
 //!
 //! The rules come from the core in-process (`generate` on the embedded Luneo
-//! definitions); `spec.groups` of each PrometheusRule is extracted into a plain rule file
+//! definitions), in both topologies: `per-cluster` (the definitions as committed, one
+//! Prometheus per cluster, series without a cluster label) and `central` (the same with
+//! `clusterLabel: cluster`, a Thanos/Mimir ruler over every cluster's series).
+//! `spec.groups` of each PrometheusRule is extracted into a plain rule file
 //! (`<cluster>.rules.yaml`, what `promtool` accepts) in a scratch directory, next to a copy
-//! of the hand-written unit tests of `tests/promtool/` (their `rule_files` are relative to
-//! the test file). Then `promtool check rules` must accept every rule file and
+//! of the topology's hand-written unit tests, `tests/promtool/<topology>/` (their
+//! `rule_files` are relative to the test file). Then `promtool check rules` must accept every rule file and
 //! `promtool test rules` must pass every test file. promtool is required: when it is
 //! missing the tests fail and say how to install it.
 
@@ -18,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use luneo_obs_tests::Topology;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -44,9 +48,11 @@ impl Drop for Scratch {
     }
 }
 
-/// Hand-written promtool unit tests, checked in.
-fn tests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("promtool")
+/// Hand-written promtool unit tests of a topology, checked in.
+fn tests_dir(t: Topology) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("promtool")
+        .join(t.dir())
 }
 
 /// Every YAML document of a file, as JSON values.
@@ -60,8 +66,11 @@ fn yaml_docs(name: &str, text: &str) -> Vec<Value> {
 }
 
 /// The generated PrometheusRules as plain rule files: cluster name -> `{groups: [...]}`.
-fn generated_rule_files() -> BTreeMap<String, Value> {
-    let r = luneo_obs_core::generate(&Default::default());
+fn generated_rule_files(t: Topology) -> BTreeMap<String, Value> {
+    let r = luneo_obs_core::generate(&luneo_obs_core::GenerateRequest {
+        definitions: t.definitions(),
+        ..Default::default()
+    });
     assert!(
         r.ok,
         "the embedded definitions do not generate: {:#?}",
@@ -130,9 +139,9 @@ fn promtool(dir: &Path, args: &[&str]) -> Result<String, String> {
 
 /// A scratch directory holding `<cluster>.rules.yaml` for every cluster and a copy of
 /// every hand-written test file.
-fn workspace(tag: &str) -> (Scratch, BTreeMap<String, Value>) {
-    let dir = Scratch::new(tag);
-    let rules = generated_rule_files();
+fn workspace(t: Topology, tag: &str) -> (Scratch, BTreeMap<String, Value>) {
+    let dir = Scratch::new(&format!("{}-{tag}", t.dir()));
+    let rules = generated_rule_files(t);
     assert_eq!(
         rules.keys().map(String::as_str).collect::<Vec<_>>(),
         ["primary", "standby"],
@@ -143,16 +152,16 @@ fn workspace(tag: &str) -> (Scratch, BTreeMap<String, Value>) {
         fs::write(dir.0.join(format!("{cluster}.rules.yaml")), text)
             .unwrap_or_else(|e| panic!("{e}"));
     }
-    for f in test_files() {
-        fs::copy(tests_dir().join(&f), dir.0.join(&f))
+    for f in test_files(t) {
+        fs::copy(tests_dir(t).join(&f), dir.0.join(&f))
             .unwrap_or_else(|e| panic!("cannot copy {f}: {e}"));
     }
     (dir, rules)
 }
 
-fn test_files() -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(tests_dir())
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", tests_dir().display()))
+fn test_files(t: Topology) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(tests_dir(t))
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", tests_dir(t).display()))
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".test.yaml"))
@@ -166,21 +175,21 @@ fn test_files() -> Vec<String> {
 /// ignores unknown names and runs unlisted groups in random order, which would make the
 /// `for` boundary cases flaky (an alert evaluated before the record it reads lags one
 /// evaluation) instead of failing clearly when groups are renamed.
-fn run_test_file(name: &str) {
-    let (dir, rules) = workspace(name.trim_end_matches(".test.yaml"));
-    let text = fs::read_to_string(dir.0.join(name))
-        .unwrap_or_else(|e| panic!("cannot read tests/promtool/{name}: {e}"));
-    let spec: Value =
-        yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("tests/promtool/{name}: {e}"));
+fn run_test_file(t: Topology, name: &str) {
+    let (dir, rules) = workspace(t, name.trim_end_matches(".test.yaml"));
+    let shown = format!("tests/promtool/{}/{name}", t.dir());
+    let text =
+        fs::read_to_string(dir.0.join(name)).unwrap_or_else(|e| panic!("cannot read {shown}: {e}"));
+    let spec: Value = yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{shown}: {e}"));
     let mut loaded = BTreeSet::new();
     for f in spec["rule_files"].as_array().into_iter().flatten() {
         let f = f.as_str().unwrap_or_default();
         let cluster = f
             .strip_suffix(".rules.yaml")
-            .unwrap_or_else(|| panic!("tests/promtool/{name}: unexpected rule file {f}"));
+            .unwrap_or_else(|| panic!("{shown}: unexpected rule file {f}"));
         let file = rules
             .get(cluster)
-            .unwrap_or_else(|| panic!("tests/promtool/{name}: no generated rules for {f}"));
+            .unwrap_or_else(|| panic!("{shown}: no generated rules for {f}"));
         for g in file["groups"].as_array().into_iter().flatten() {
             loaded.insert(g["name"].as_str().unwrap_or_default().to_string());
         }
@@ -193,7 +202,7 @@ fn run_test_file(name: &str) {
         .collect();
     assert_eq!(
         order, loaded,
-        "tests/promtool/{name}: group_eval_order must list exactly the generated rule groups (recording groups before alert groups)"
+        "{shown}: group_eval_order must list exactly the generated rule groups (recording groups before alert groups)"
     );
     if let Err(e) = promtool(&dir.0, &["test", "rules", name]) {
         panic!("{e}");
@@ -202,16 +211,19 @@ fn run_test_file(name: &str) {
 
 #[test]
 fn generated_rules_pass_promtool_check_rules() {
-    let (dir, rules) = workspace("check");
     let mut failures = Vec::new();
-    for cluster in rules.keys() {
-        let file = format!("{cluster}.rules.yaml");
-        match promtool(&dir.0, &["check", "rules", &file]) {
-            Ok(out) => assert!(
-                out.contains("SUCCESS"),
-                "unexpected promtool output for {file}:\n{out}"
-            ),
-            Err(e) => failures.push(e),
+    for t in Topology::ALL {
+        let (dir, rules) = workspace(t, "check");
+        for cluster in rules.keys() {
+            let file = format!("{cluster}.rules.yaml");
+            match promtool(&dir.0, &["check", "rules", &file]) {
+                Ok(out) => assert!(
+                    out.contains("SUCCESS"),
+                    "unexpected promtool output for {} {file}:\n{out}",
+                    t.dir()
+                ),
+                Err(e) => failures.push(format!("{}: {e}", t.dir())),
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -220,7 +232,7 @@ fn generated_rules_pass_promtool_check_rules() {
 #[test]
 fn every_promtool_test_file_is_run_by_a_test() {
     assert_eq!(
-        test_files(),
+        test_files(Topology::Central),
         [
             "cross-cluster.test.yaml",
             "failover.test.yaml",
@@ -229,36 +241,55 @@ fn every_promtool_test_file_is_run_by_a_test() {
             "production.test.yaml",
             "standby.test.yaml"
         ],
-        "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/"
+        "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/central/"
+    );
+    assert_eq!(
+        test_files(Topology::PerCluster),
+        ["primary.test.yaml", "standby.test.yaml"],
+        "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/per-cluster/"
     );
 }
 
+// ---- One Prometheus per cluster (the Luneo definitions as committed).
+
+#[test]
+fn per_cluster_primary_alerts_read_their_own_unlabelled_series() {
+    run_test_file(Topology::PerCluster, "primary.test.yaml");
+}
+
+#[test]
+fn per_cluster_standby_alerts_read_their_own_unlabelled_series() {
+    run_test_file(Topology::PerCluster, "standby.test.yaml");
+}
+
+// ---- A central store: every series carries the cluster label.
+
 #[test]
 fn primary_alerts_hold_their_thresholds_for_boundaries_and_counter_resets() {
-    run_test_file("primary.test.yaml");
+    run_test_file(Topology::Central, "primary.test.yaml");
 }
 
 #[test]
 fn api_alerts_hold_through_blips_night_traffic_and_outages() {
-    run_test_file("production.test.yaml");
+    run_test_file(Topology::Central, "production.test.yaml");
 }
 
 #[test]
 fn production_alerts_watch_the_standby_once_it_serves_customers() {
-    run_test_file("failover.test.yaml");
+    run_test_file(Topology::Central, "failover.test.yaml");
 }
 
 #[test]
 fn alerts_reading_other_groups_lag_one_evaluation_at_most() {
-    run_test_file("lag.test.yaml");
+    run_test_file(Topology::Central, "lag.test.yaml");
 }
 
 #[test]
 fn standby_alerts_fire_on_flat_or_missing_traffic_with_one_identity() {
-    run_test_file("standby.test.yaml");
+    run_test_file(Topology::Central, "standby.test.yaml");
 }
 
 #[test]
 fn one_clusters_data_never_fires_the_other_clusters_alerts() {
-    run_test_file("cross-cluster.test.yaml");
+    run_test_file(Topology::Central, "cross-cluster.test.yaml");
 }

@@ -515,10 +515,7 @@ mod tests {
             .into_iter()
             .next()
             .unwrap();
-        assert_eq!(
-            lat.expr,
-            "cluster:http_request_duration_seconds:p95_rate5m{cluster=\"primary\"}"
-        );
+        assert_eq!(lat.expr, "cluster:http_request_duration_seconds:p95_rate5m");
         assert_eq!(
             (
                 lat.threshold,
@@ -548,7 +545,7 @@ mod tests {
         let q = &t[3];
         assert_eq!(
             q.expr,
-            "queue:bullmq_job_count_waiting:deriv5m{cluster=\"primary\", state=\"waiting\", queue=~\"luneo-ai|luneo-render\"} * 60"
+            "queue:bullmq_job_count_waiting:deriv5m{state=\"waiting\", queue=~\"luneo-ai|luneo-render\"} * 60"
         );
         assert_eq!(q.legend_format, "QueueWaitThreshold/{{queue}}");
         assert_eq!(t[0].legend_format, t[0].ref_id);
@@ -603,7 +600,10 @@ mod tests {
             (s.def.comparison, s.def.threshold, s.threshold_text.as_str()),
             (Comparison::Equal, 0.0, "0 req/s")
         );
-        assert_eq!(s.def.expr, "(sum(rate(http_request_duration_seconds_count{job=\"luneo-api\", cluster=\"standby\"}[2m])) or vector(0))");
+        assert_eq!(
+            s.def.expr,
+            "(sum(rate(http_request_duration_seconds_count{job=\"luneo-api\"}[2m])) or vector(0))"
+        );
         let r = evaluate(&l, &req(Some("standby"), &[(id, num(0.001))]));
         assert_eq!(status_of(&r, id), Status::Ok);
     }
@@ -784,7 +784,9 @@ mod tests {
 
     #[test]
     fn dashboard_panel_queries_every_slo_of_its_kinds_with_the_cluster_variable() {
-        let l = embedded();
+        // A central store: every series carries the cluster label.
+        let mut l = embedded();
+        l.defs.spec.metrics.cluster_label = Some("cluster".into());
         let ds = serde_json::json!({"type": "prometheus", "uid": "${datasource}"});
         let api = dashboard_panel(
             &l.defs,
@@ -864,7 +866,7 @@ mod tests {
         let p = dashboard_panel(&l.defs, &[SloKind::QueueBacklogGrowth], "primary", &ds).unwrap();
         assert_eq!(
             p["targets"][0]["expr"],
-            "queue:bullmq_job_count_waiting:deriv5m{cluster=\"$cluster\", state=\"waiting\", queue=~\"luneo-render\"} * 60"
+            "queue:bullmq_job_count_waiting:deriv5m{state=\"waiting\", queue=~\"luneo-render\"} * 60"
         );
     }
 

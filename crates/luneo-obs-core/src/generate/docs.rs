@@ -1052,7 +1052,6 @@ fn alert_table(l: &Loaded, am: &AmConfig, deployed: &[Deployed]) -> String {
 }
 
 fn dashboards_block(l: &Loaded) -> String {
-    let g = &l.defs.spec.links.grafana_url;
     let mut s = String::from("\n| Tableau de bord | uid | Dossier | Déployé sur | Panneaux | Taille du JSON |\n| --- | --- | --- | --- | --- | --- |\n");
     for kind in Kind::ALL {
         let on: Vec<&Cluster> = l
@@ -1083,10 +1082,9 @@ fn dashboards_block(l: &Loaded) -> String {
             .iter()
             .map(|c| {
                 format!(
-                    "[`{}`]({g}/d/{}?var-cluster={})",
+                    "[`{}`]({})",
                     c.name,
-                    kind.uid(),
-                    c.name
+                    rules::dashboard_url(&l.defs, kind.uid(), &c.name)
                 )
             })
             .collect();

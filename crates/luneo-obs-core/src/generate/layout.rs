@@ -14,6 +14,8 @@ pub const ARGOCD_DIR: &str = "infrastructure/argocd";
 pub const ALERTMANAGER_DIR: &str = "alertmanager/";
 pub const ALERTMANAGER_VALUES: &str = "alertmanager/values.yaml";
 pub const ALERTMANAGER_CONFIG: &str = "alertmanager/alertmanager.yaml";
+/// The kube-prometheus-stack values of each cluster's Prometheus (external labels).
+pub const PROMETHEUS_DIR: &str = "prometheus/";
 /// Marker file: `generate` only ever replaces a directory that holds it (or is empty).
 pub const MARKER: &str = ".luneo-obs-generated";
 
@@ -55,4 +57,9 @@ pub fn rules_file(l: &Loaded, c: &Cluster) -> String {
 
 pub fn application_path(l: &Loaded, c: &Cluster) -> String {
     format!("{ARGOCD_DIR}/{}.yaml", overlay_name(&l.defs, c))
+}
+
+/// `prometheus/values-<cluster>.yaml`: the values of that cluster's Prometheus.
+pub fn prometheus_values(c: &Cluster) -> String {
+    format!("{PROMETHEUS_DIR}values-{}.yaml", c.name)
 }

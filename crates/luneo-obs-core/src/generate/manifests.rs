@@ -74,6 +74,7 @@ pub fn build(l: &Loaded) -> (BTreeMap<String, String>, Vec<ClusterOutput>) {
     }
     files.extend(crate::generate::gitops::files(l, &head));
     files.extend(crate::generate::alertmanager::files(l, &head));
+    files.extend(crate::generate::prometheus::files(l, &head));
     let mut listing = String::from(
         "# Files written by `kubectl luneo-obs generate`; the tree is replaced as a whole.\n",
     );

@@ -4,7 +4,7 @@
 //! Order of dependence, lowest first: `layout` (paths, header, YAML) and `grafana` (the
 //! dashboard model), `rules` (recording
 //! rules and alerts), `slos` (the SLOs and the health panel's queries), `alertmanager`,
-//! `dashboards`, `gitops`, then `manifests` (the whole tree) and `docs` (generated blocks
+//! `dashboards`, `gitops`, `prometheus`, then `manifests` (the whole tree) and `docs` (generated blocks
 //! of the operators' pages).
 
 pub mod alertmanager;
@@ -15,5 +15,6 @@ pub mod gitops;
 pub mod grafana;
 pub mod layout;
 pub mod manifests;
+pub mod prometheus;
 pub mod rules;
 pub mod slos;

@@ -123,6 +123,8 @@ pub struct RecordNames {
     pub route_requests_rate: String,
     pub route_5xx_rate: String,
     pub error_ratio: String,
+    /// The waiting backlog per queue, max over the exporter replicas.
+    pub waiting_max: String,
     pub waiting_deriv: String,
     pub gpu_avg: String,
 }
@@ -142,6 +144,11 @@ pub fn record_names(defs: &Definitions) -> RecordNames {
         route_requests_rate: format!("route:{h}_count:rate{w}"),
         route_5xx_rate: format!("route:{h}_count_5xx:rate{w}"),
         error_ratio: format!("cluster:{h}_count:ratio_5xx_rate{w}"),
+        waiting_max: format!(
+            "queue:{}_{}:max",
+            m.queues.job_count,
+            m.queues.waiting_state.replace('-', "_")
+        ),
         waiting_deriv: format!(
             "queue:{}_{}:deriv{w}",
             m.queues.job_count,
@@ -218,8 +225,10 @@ impl<'a> Sel<'a> {
     }
 
     /// `op by (cluster, labels...) (expr)`
+    /// Without a cluster label nor `labels`, a plain `op(expr)`.
     pub fn agg(&self, op: &'static str, labels: &[&str], expr: Expr) -> Expr {
-        Expr::aggregate(op, Some(self.by_labels(labels)), expr)
+        let by = self.by_labels(labels);
+        Expr::aggregate(op, (!by.is_empty()).then_some(by), expr)
     }
 
     /// [`Sel::expr`] as text, extra matchers written as PromQL (for dashboard queries).
@@ -589,9 +598,30 @@ fn backlog_growth_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
             .rec(&record_names(defs).waiting_deriv, matchers)
             .binary("*", per_minute);
     }
-    let deriv = Expr::call("deriv", vec![s.rec(&q.job_count, matchers).range(w)]);
-    s.agg("max", &[&q.queue_label, &q.state_label], deriv)
+    backlog_slope(defs, s, w, matchers)
+        .paren()
         .binary("*", per_minute)
+}
+
+/// How much longer than its window the slope of the waiting backlog looks back through
+/// an exporter gap.
+pub const GAP_LOOKBACK_FACTOR: u64 = 3;
+
+/// Slope (jobs/s) of the recorded waiting backlog (max over the replicas) over `w`.
+///
+/// The max is taken before the slope: the replicas export the same queue-level gauge, so
+/// their max is one continuous series, and a restarted replica's few first samples never
+/// make a slope of their own. When the exporters have been silent for longer than `w`
+/// (no sample left in the window), the slope over 3 x `w` of the samples before the gap
+/// answers instead, so the alert keeps its value and its `for` through a gap of up to
+/// 3 x `w` rather than restarting it.
+fn backlog_slope(defs: &Definitions, s: &Sel<'_>, w: &str, matchers: Vec<Matcher>) -> Expr {
+    let rec = record_names(defs).waiting_max;
+    let long = duration::parse(w)
+        .map(|ms| duration::format(ms * GAP_LOOKBACK_FACTOR))
+        .unwrap_or_else(|_| w.to_string());
+    let slope = |win: &str| Expr::call("deriv", vec![s.rec(&rec, matchers.clone()).range(win)]);
+    slope(w).binary("or", slope(&long))
 }
 
 /// Requests per second over the window, 0 when the series is missing altogether.
@@ -713,22 +743,22 @@ fn api_records(defs: &Definitions, s: &Sel<'_>) -> Vec<(Rule, Origin)> {
     out.into_iter().map(|r| (r, Origin::HttpMetrics)).collect()
 }
 
-/// The waiting backlog's slope per queue. BullMQ exports queue-level gauges from every
-/// replica: take the max, never the sum.
+/// The waiting backlog per queue and its slope. BullMQ exports queue-level gauges from
+/// every replica: take the max, never the sum, and before the slope ([`backlog_slope`]).
 fn queue_records(defs: &Definitions, s: &Sel<'_>) -> Vec<(Rule, Origin)> {
     let q = &defs.spec.metrics.queues;
+    let r = record_names(defs);
     let waiting = vec![Matcher::Eq(q.state_label.clone(), q.waiting_state.clone())];
-    let deriv = Expr::call(
-        "deriv",
-        vec![s.rec(&q.job_count, waiting).range(&rate_window(defs))],
+    let max = s.agg(
+        "max",
+        &[&q.queue_label, &q.state_label],
+        s.rec(&q.job_count, waiting),
     );
-    vec![(
-        record(
-            &record_names(defs).waiting_deriv,
-            s.agg("max", &[&q.queue_label, &q.state_label], deriv),
-        ),
-        Origin::QueueMetrics,
-    )]
+    let slope = backlog_slope(defs, s, &rate_window(defs), vec![]);
+    vec![
+        (record(&r.waiting_max, max), Origin::QueueMetrics),
+        (record(&r.waiting_deriv, slope), Origin::QueueMetrics),
+    ]
 }
 
 /// The GPU metric (recorded from dcgm-exporter when it has a source) and its average.
@@ -761,12 +791,7 @@ fn alert_rule(defs: &Definitions, a: &Alert, cluster: &Cluster) -> Rule {
     ann.insert("runbook_url".to_string(), runbook_url(defs, &a.name));
     ann.insert(
         "dashboard_url".to_string(),
-        format!(
-            "{}/d/{}?var-cluster={}",
-            defs.spec.links.grafana_url,
-            dashboard_uid_for(defs, a, cluster),
-            cluster.name
-        ),
+        dashboard_url(defs, dashboard_uid_for(defs, a, cluster), &cluster.name),
     );
     Rule {
         alert: Some(a.name.clone()),
@@ -941,5 +966,16 @@ pub fn prometheus_rule(defs: &Definitions, cr: &ClusterRules) -> PrometheusRule 
         spec: PrometheusRuleSpec {
             groups: cr.groups.clone(),
         },
+    }
+}
+
+/// The Grafana URL of dashboard `uid` showing `cluster`: with a cluster label the
+/// dashboard's `cluster` variable selects it; without one (one Prometheus per cluster) the
+/// dashboard has no such variable and only shows its own cluster.
+pub fn dashboard_url(defs: &Definitions, uid: &str, cluster: &str) -> String {
+    let base = format!("{}/d/{uid}", defs.spec.links.grafana_url);
+    match defs.spec.metrics.cluster_label {
+        Some(_) => format!("{base}?var-cluster={cluster}"),
+        None => base,
     }
 }

@@ -211,7 +211,11 @@ fn failover_copies_on_the_secondary_default_to_it() {
         kinds_for(cluster(&l, "standby")),
         vec![Kind::Standby, Kind::Api, Kind::Queues]
     );
-    let api = build(&l.defs, Kind::Api, cluster(&l, "standby"));
+    // With a cluster label (central store) the copy's `cluster` variable defaults to the
+    // secondary; without one the dashboard only shows its own Prometheus.
+    let mut central = l.clone();
+    central.defs.spec.metrics.cluster_label = Some("cluster".into());
+    let api = build(&central.defs, Kind::Api, cluster(&central, "standby"));
     let var = api["templating"]["list"]
         .as_array()
         .unwrap()
@@ -219,6 +223,12 @@ fn failover_copies_on_the_secondary_default_to_it() {
         .find(|v| v["name"] == "cluster")
         .unwrap();
     assert_eq!(var["current"]["value"], "standby");
+    let own = build(&l.defs, Kind::Api, cluster(&l, "standby"));
+    assert!(own["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|v| v["name"] != "cluster"));
 }
 
 #[test]

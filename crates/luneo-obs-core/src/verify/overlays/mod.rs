@@ -615,8 +615,8 @@ mod tests {
         let text = replace_once(
             &mut files,
             &path,
-            "cluster:http_request_duration_seconds:p95_rate5m{",
-            "cluster:http_request_duration_seconds:p99_rate5m{",
+            "cluster:http_request_duration_seconds:p95_rate5m",
+            "cluster:http_request_duration_seconds:p99_rate5m",
         );
         let d = validate(files);
         let x = find(&d, "dashboard/unknown-metric", &path);
@@ -636,8 +636,8 @@ mod tests {
         let text = replace_once(
             &mut files,
             &path,
-            "DCGM_FI_DEV_GPU_UTIL{",
-            "DCGM_FI_DEV_GPU_UTILIZATION{",
+            "expr: DCGM_FI_DEV_GPU_UTIL",
+            "expr: DCGM_FI_DEV_GPU_UTILIZATION",
         );
         let d = validate(files);
         let x = find(&d, "rules/unknown-metric", &path);
