@@ -18,6 +18,10 @@ import type {
   Options as TableOptions,
 } from '@grafana/schema/dist/esm/raw/composable/table/panelcfg/x/TablePanelCfg_types.gen';
 import type {
+  FieldConfig as HeatmapFieldConfig,
+  Options as HeatmapOptions,
+} from '@grafana/schema/dist/esm/raw/composable/heatmap/panelcfg/x/HeatmapPanelCfg_types.gen';
+import type {
   FieldConfig as TimeSeriesFieldConfig,
   Options as TimeSeriesOptions,
 } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen';
@@ -69,6 +73,11 @@ export type TimeSeriesPanel = Common & {
   fieldConfig: FieldConfigSource<TimeSeriesFieldConfig>;
 };
 export type TablePanel = Common & { type: 'table'; options: TableOptions; fieldConfig: FieldConfigSource<TableFieldConfig> };
+export type HeatmapPanel = Common & {
+  type: 'heatmap';
+  options: HeatmapOptions;
+  fieldConfig: FieldConfigSource<HeatmapFieldConfig>;
+};
 /**
  * The luneo-obs SLO health panel (plugin-grafana, id `luneo-slohealth-panel`); its options
  * mirror `SloHealthOptions` of plugin-grafana/src/types.ts.
@@ -78,7 +87,7 @@ export type SloHealthPanel = Common & {
   options: { definitions: string; cluster: string; tileMinWidth: number };
   fieldConfig?: FieldConfigSource;
 };
-export type LuneoPanel = StatPanel | TimeSeriesPanel | TablePanel | SloHealthPanel;
+export type LuneoPanel = StatPanel | TimeSeriesPanel | TablePanel | HeatmapPanel | SloHealthPanel;
 
 /** A generated dashboard: a Dashboard with the fields luneo-obs always sets. */
 export type LuneoDashboard = Omit<Dashboard, 'panels' | 'templating'> &

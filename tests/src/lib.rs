@@ -86,7 +86,9 @@ impl Topology {
     }
 }
 
-/// The Luneo definitions with `clusterLabel: cluster` (a central store).
+/// The Luneo definitions with `clusterLabel: cluster` (a central store), and the panels
+/// they declare filtered on the dashboard's cluster as the central topology requires
+/// (`dashboard/extra-panel-cluster`).
 pub fn central_definitions() -> String {
     let base = luneo_obs_core::source::EMBEDDED;
     let anchor = "\n    scrapeInterval: 30s\n";
@@ -94,5 +96,15 @@ pub fn central_definitions() -> String {
         base.matches(anchor).count() == 1 && !base.contains("\n    clusterLabel:"),
         "the Luneo definitions changed shape: update central_definitions()"
     );
-    base.replacen(anchor, &format!("{anchor}    clusterLabel: cluster\n"), 1)
+    let mut text = base.replacen(anchor, &format!("{anchor}    clusterLabel: cluster\n"), 1);
+    for selector in [
+        "{exported_pod=~\"luneo-worker-render-.*\"}",
+        "{queue=~\"$queue\"}",
+    ] {
+        let filtered = selector.replacen('{', "{cluster=\"$cluster\", ", 1);
+        text = text.replace(&format!("{selector})"), &format!("{filtered})"));
+        text = text.replace(&format!("{selector} "), &format!("{filtered} "));
+        text = text.replace(&format!("{selector}["), &format!("{filtered}["));
+    }
+    text
 }

@@ -111,7 +111,10 @@ fn configmaps_stay_under_100_kib_with_1000_queues_and_500_routes() {
                             .into_iter()
                             .flatten()
                             .filter(|p| {
-                                matches!(p["type"].as_str(), Some("stat" | "timeseries" | "table"))
+                                matches!(
+                                    p["type"].as_str(),
+                                    Some("stat" | "timeseries" | "table" | "heatmap")
+                                )
                             })
                             .cloned()
                             .collect(),

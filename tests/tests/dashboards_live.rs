@@ -170,6 +170,41 @@ impl Cluster {
             .map(|q| (q.name.clone(), q.base + q.slope * (self.steps - 1) as f64))
             .collect()
     }
+    /// dcgm-exporter fields per GPU index: temperature (°C), framebuffer used (MiB), last
+    /// XID error (GPU 1 fell off the bus: XID 79).
+    fn gpu_temp(&self) -> BTreeMap<String, f64> {
+        (0..self.gpus.len())
+            .map(|i| (i.to_string(), 60.0 + i as f64))
+            .collect()
+    }
+    fn gpu_fb_used(&self) -> BTreeMap<String, f64> {
+        (0..self.gpus.len())
+            .map(|i| (i.to_string(), 10_000.0 + 1_000.0 * i as f64))
+            .collect()
+    }
+    fn gpu_xid(i: usize) -> f64 {
+        if i == 1 {
+            79.0
+        } else {
+            0.0
+        }
+    }
+    fn gpus_with_xid(&self) -> f64 {
+        (0..self.gpus.len())
+            .filter(|i| Self::gpu_xid(*i) != 0.0)
+            .count() as f64
+    }
+    /// Rate of each job-duration bucket (cumulative `le`), every queue and both workers.
+    fn job_bucket_rates(&self) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        for q in &self.queues {
+            for (i, b) in q.durations.iter().enumerate() {
+                let le = JOB_LE.get(i).map(|l| fmt_le(*l)).unwrap_or("+Inf".into());
+                *out.entry(le).or_insert(0.0) += 2.0 * b / STEP as f64;
+            }
+        }
+        out
+    }
     fn job_p95_ms(&self) -> BTreeMap<String, f64> {
         // Two workers with the same mix: the aggregate has the same shape.
         self.queues
@@ -376,6 +411,11 @@ fn openmetrics(
             // Render-pool GPUs: dcgm-exporter's pod label, as kube-prometheus-stack scrapes it.
             let labels = format!("{cl}gpu=\"{i}\",UUID=\"GPU-{}-{i}\",modelName=\"NVIDIA L4\",Hostname=\"render-{}\",exported_pod=\"luneo-worker-render-{}-{i}\"", c.name, i / 2, c.name);
             series("DCGM_FI_DEV_GPU_UTIL", &labels, &|_| *u)?;
+            series("DCGM_FI_DEV_GPU_TEMP", &labels, &|_| 60.0 + i as f64)?;
+            series("DCGM_FI_DEV_FB_USED", &labels, &|_| {
+                10_000.0 + 1_000.0 * i as f64
+            })?;
+            series("DCGM_FI_DEV_XID_ERRORS", &labels, &|_| Cluster::gpu_xid(i))?;
         }
     }
     out.write_all(b"# EOF\n")
@@ -776,6 +816,23 @@ fn expectations(c: &Cluster) -> BTreeMap<&'static str, Expect> {
         Expect::PerLabel {
             label: "queue",
             values: failed_min,
+            steady: true,
+        },
+    );
+    // luneo-queues, panels declared in the definitions (spec.dashboards.queues.extraPanels)
+    let per_gpu = |values| Expect::PerLabel {
+        label: "gpu",
+        values,
+        steady: true,
+    };
+    m.insert("GPU temperature", per_gpu(c.gpu_temp()));
+    m.insert("GPU memory used", per_gpu(c.gpu_fb_used()));
+    m.insert("GPUs with an XID error", one(c.gpus_with_xid(), true));
+    m.insert(
+        "Job processing time distribution",
+        Expect::PerLabel {
+            label: "le",
+            values: c.job_bucket_rates(),
             steady: true,
         },
     );

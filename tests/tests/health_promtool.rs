@@ -145,7 +145,7 @@ fn health_status_and_promtool_alerts_agree_around_every_threshold() {
             .to_string();
         // The alert groups as generated, without annotations, and without the guards the
         // panel does not evaluate (confirm window, low traffic: their own scenarios are in
-        // tests/promtool/production.test.yaml). Each guard must be in the rule as the SLO
+        // tests/promtool/central/production.test.yaml). Each guard must be in the rule as the SLO
         // definition states it.
         let guards: BTreeMap<String, Vec<String>> = slos::slo_defs(&l, Some(&cluster))
             .unwrap_or_else(|d| panic!("{d:?}"))

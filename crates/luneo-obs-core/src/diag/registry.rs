@@ -438,7 +438,11 @@ checks! {
         DASHBOARD_UNKNOWN_METRIC = "dashboard/unknown-metric", Error,
             what: "a query reads a metric neither in the metric contract nor recorded by a rule of the overlay",
             why: "the panel shows \"No data\" during the incident it was built for",
-            fix: "add the metric to spec.metrics, or fix its name";
+            fix: "add the metric to spec.metrics (spec.metrics.extra for the panels of spec.dashboards), or fix its name";
+        DASHBOARD_EXTRA_PANEL_CLUSTER = "dashboard/extra-panel-cluster", Warning,
+            what: "with a cluster label (a central store), a panel declared in spec.dashboards does not filter on `$cluster`",
+            why: "the panel mixes every cluster's series while the rest of the dashboard shows the selected one",
+            fix: "add `cluster=\"$cluster\"` (your clusterLabel) to every selector of the panel's expr";
         DASHBOARD_REFRESH = "dashboard/refresh", Error,
             what: "a dashboard's refresh differs from spec.dashboards.<name>.refresh",
             why: "a hand edit that the next `generate` reverts: the definitions no longer describe what runs",

@@ -892,6 +892,7 @@ fn panel_type_fr(t: &str) -> &str {
         "stat" => "valeur",
         "timeseries" => "courbe",
         "table" => "tableau",
+        "heatmap" => "carte de chaleur",
         t if t.ends_with("-panel") => "panneau d'extension",
         _ => "panneau",
     }

@@ -366,6 +366,7 @@ pub enum PanelKind {
     Stat,
     Timeseries,
     Table,
+    Heatmap,
 }
 
 impl PanelKind {
@@ -374,6 +375,7 @@ impl PanelKind {
             Self::Stat => "stat",
             Self::Timeseries => "timeseries",
             Self::Table => "table",
+            Self::Heatmap => "heatmap",
         }
     }
 }
@@ -408,6 +410,105 @@ pub enum PanelOptions {
     Stat(StatOptions),
     Timeseries(TimeseriesOptions),
     Table(TableOptions),
+    Heatmap(HeatmapOptions),
+}
+
+/// Heatmap options for a Prometheus histogram already bucketed (`format: heatmap`, one
+/// series per `le`): no calculation, exponential colour scale, empty cells hidden.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeatmapOptions {
+    pub calculate: bool,
+    pub cell_gap: u32,
+    pub color: HeatmapColor,
+    pub exemplars: ColorValue,
+    pub filter_values: FilterValues,
+    pub legend: ShowFlag,
+    pub rows_frame: RowsFrame,
+    pub show_value: &'static str,
+    pub tooltip: HeatmapTooltip,
+    pub y_axis: YAxis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeatmapColor {
+    pub exponent: Num,
+    pub fill: &'static str,
+    pub mode: &'static str,
+    pub reverse: bool,
+    pub scale: &'static str,
+    pub scheme: &'static str,
+    pub steps: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColorValue {
+    pub color: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FilterValues {
+    pub le: Num,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShowFlag {
+    pub show: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowsFrame {
+    pub layout: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeatmapTooltip {
+    pub mode: &'static str,
+    pub y_histogram: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct YAxis {
+    pub axis_placement: &'static str,
+    pub reverse: bool,
+    pub unit: String,
+}
+
+impl HeatmapOptions {
+    /// Buckets of a Prometheus histogram, the y axis in `unit`.
+    pub fn buckets(unit: &str) -> Self {
+        Self {
+            calculate: false,
+            cell_gap: 1,
+            color: HeatmapColor {
+                exponent: Num(0.5),
+                fill: "dark-orange",
+                mode: "scheme",
+                reverse: false,
+                scale: "exponential",
+                scheme: "Oranges",
+                steps: 64,
+            },
+            exemplars: ColorValue {
+                color: "rgba(255,0,255,0.7)",
+            },
+            filter_values: FilterValues { le: Num(1e-9) },
+            legend: ShowFlag { show: true },
+            rows_frame: RowsFrame { layout: "auto" },
+            show_value: "auto",
+            tooltip: HeatmapTooltip {
+                mode: "single",
+                y_histogram: false,
+            },
+            y_axis: YAxis {
+                axis_placement: "left",
+                reverse: false,
+                unit: unit.to_string(),
+            },
+        }
+    }
 }
 
 /// Stat options: the value coloured by thresholds over a sparkline, last non-null value.
@@ -597,6 +698,41 @@ pub struct ColorMode {
 pub enum Custom {
     Timeseries(TimeseriesCustom),
     Table(TableCustom),
+    Heatmap(HeatmapCustom),
+}
+
+/// Field config of a heatmap: shown everywhere, linear scale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeatmapCustom {
+    pub hide_from: HideFrom,
+    pub scale_distribution: ScaleDistribution,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HideFrom {
+    pub legend: bool,
+    pub tooltip: bool,
+    pub viz: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScaleDistribution {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+impl HeatmapCustom {
+    pub fn linear() -> Self {
+        Self {
+            hide_from: HideFrom {
+                legend: false,
+                tooltip: false,
+                viz: false,
+            },
+            scale_distribution: ScaleDistribution { kind: "linear" },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

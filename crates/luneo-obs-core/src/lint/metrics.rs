@@ -21,6 +21,9 @@ pub fn names(c: &mut Lint<'_>) {
         c.label("spec.metrics.clusterLabel", l);
     }
     c.metric("spec.metrics.http.histogram", &m.http.histogram);
+    for (i, e) in m.extra.iter().enumerate() {
+        c.metric(&format!("spec.metrics.extra[{i}]"), e);
+    }
     for (f, v) in [
         ("routeLabel", &m.http.route_label),
         ("statusLabel", &m.http.status_label),

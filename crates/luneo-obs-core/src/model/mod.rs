@@ -134,6 +134,10 @@ model! {
         pub http: HttpMetrics,
         pub queues: QueueMetrics,
         pub gpu: GpuMetrics,
+        /// Further metrics the panels declared in `spec.dashboards` may read (e.g. the
+        /// dcgm-exporter fields `DCGM_FI_DEV_GPU_TEMP`, `DCGM_FI_DEV_FB_USED`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub extra: Vec<String>,
     }
 
     pub struct HttpMetrics {
@@ -212,6 +216,33 @@ model! {
         /// Grafana folder; defaults to `spec.kubernetes.dashboardFolder`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub folder: Option<String>,
+        /// Panels added below the generated ones, in order: the extension point of the
+        /// dashboards ("extend them via PR", no Rust change). Their PromQL is checked
+        /// against the metric contract like the generated queries.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub extra_panels: Vec<ExtraPanel>,
+    }
+
+    /// A panel declared in the definitions.
+    pub struct ExtraPanel {
+        pub title: String,
+        /// `timeseries`, `stat` (one big number) or `heatmap` (of a histogram's buckets:
+        /// write `sum by (le) (rate(<histogram>_bucket[$__rate_interval]))`).
+        #[serde(rename = "type")]
+        pub kind: ExtraPanelKind,
+        /// PromQL through the dashboard's data source. May use Grafana's `$__rate_interval`,
+        /// `$__interval`, `$__range` and the dashboard's variables (`$queue`, `$route`,
+        /// `$cluster` with a cluster label).
+        pub expr: String,
+        /// Grafana unit id of the values (`percent`, `ms`, `celsius`, `decmbytes`); default
+        /// `short`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub unit: Option<String>,
+        /// Legend of each series (`{{gpu}}`); default: Grafana's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub legend: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
     }
 
     pub struct Queue {
@@ -399,6 +430,16 @@ model! {
         /// Longest DR window `dr start` accepts (no unbounded silences).
         pub max_window: Duration,
     }
+}
+
+/// Visualisations of the panels declared in the definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ExtraPanelKind {
+    Timeseries,
+    Stat,
+    Heatmap,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -596,6 +637,7 @@ impl DashboardSettings {
             refresh: "30s".into(),
             time_range: "1h".into(),
             folder: None,
+            extra_panels: Vec::new(),
         }
     }
 
@@ -605,6 +647,7 @@ impl DashboardSettings {
             refresh: "1m".into(),
             time_range: "12h".into(),
             folder: None,
+            extra_panels: Vec::new(),
         }
     }
 }

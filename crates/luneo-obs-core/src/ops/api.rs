@@ -9,6 +9,7 @@ use crate::diag::{self, Diagnostic, Severity};
 use crate::generate::{manifests, rules};
 use crate::load::{self, Loaded};
 use crate::model::{fmt_num, SloKind};
+use crate::verify::panels::panel_findings;
 use crate::verify::tree::{check_tree, rule_findings};
 
 pub use crate::source::Source;
@@ -130,6 +131,7 @@ pub fn generate(req: &GenerateRequest) -> GenerateResponse {
     let (files, outs) = manifests::build(&l);
     let mut diagnostics = l.warnings.clone();
     diagnostics.extend(rule_findings(&checked, &outs));
+    diagnostics.extend(panel_findings(&checked, &outs));
     // No generated file may carry a credential (they are committed).
     for (path, content) in &files {
         diagnostics.extend(crate::lint::secrets::scan_secrets(path, content));
@@ -156,6 +158,7 @@ pub fn validate(req: &ValidateRequest) -> ValidateResponse {
             let (expected, outs) = manifests::build(&l);
             let mut d = l.warnings.clone();
             d.extend(rule_findings(&l, &outs));
+            d.extend(panel_findings(&l, &outs));
             if let Some(tree) = &req.manifests {
                 d.extend(check_tree(&expected, tree, &l));
             }

@@ -2,6 +2,7 @@
 //! overlays and dashboards as found on disk, and the drift of a manifests tree.
 
 pub mod overlays;
+pub mod panels;
 #[cfg(feature = "promql")]
 pub mod rules;
 pub mod tree;

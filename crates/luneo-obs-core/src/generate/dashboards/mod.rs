@@ -24,6 +24,7 @@
 //! [`render`] writes the JSON one line per panel (small, and readable in diffs).
 
 mod api;
+mod extra;
 mod panels;
 mod queues;
 mod standby;
@@ -119,11 +120,17 @@ pub fn top_row_panels(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Vec<
 /// to that cluster).
 pub fn build(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Dashboard {
     let cx = panels::Cx::new(defs, cluster, kind);
-    let body = match kind {
+    let mut body = match kind {
         Kind::Api => api::panels(&cx),
         Kind::Queues => queues::panels(&cx),
         Kind::Standby => standby::panels(&cx),
     };
+    body.extend(
+        kind.settings(defs)
+            .extra_panels
+            .iter()
+            .map(|p| panels::sized(extra::panel(p), extra::size(p.kind))),
+    );
     let mut panels = top_row_panels(defs, kind, cluster);
     let top = panels
         .iter()

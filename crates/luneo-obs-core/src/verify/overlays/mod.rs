@@ -34,7 +34,7 @@
 
 mod dashboards;
 mod objects;
-mod queries;
+pub(crate) mod queries;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -358,6 +358,7 @@ pub fn contract_metrics(defs: &Definitions) -> BTreeSet<String> {
     if let Some(src) = &m.gpu.source {
         s.insert(src.dcgm_exporter.metric.clone());
     }
+    s.extend(m.extra.iter().cloned());
     s.extend(BUILTIN_METRICS.iter().map(|b| b.to_string()));
     s
 }

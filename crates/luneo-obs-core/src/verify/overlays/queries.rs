@@ -19,7 +19,7 @@ use serde_json::Value;
 
 /// One query of a dashboard being checked, and what it may use.
 #[cfg_attr(not(feature = "promql"), allow(dead_code))]
-pub(super) struct Query<'a> {
+pub(crate) struct Query<'a> {
     pub file: &'a str,
     pub pos: Pos,
     /// What the query belongs to, for messages (e.g. panel `X` target A).
@@ -117,7 +117,7 @@ fn check_value(vars: &BTreeSet<String>, name: &str) -> Option<String> {
 /// Check a dashboard query: `dashboard/unknown-variable`, `dashboard/promql-parse`, then
 /// [`QUERY_CHECKS`].
 #[cfg(feature = "promql")]
-pub(super) fn check(q: &Query<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(q: &Query<'_>, out: &mut Vec<Diagnostic>) {
     let text = match interpolate(q.expr, &|n| check_value(q.vars, n)) {
         Ok(t) => t,
         Err(name) => {
@@ -143,7 +143,7 @@ pub(super) fn check(q: &Query<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 #[cfg(not(feature = "promql"))]
-pub(super) fn check(_: &Query<'_>, _: &mut Vec<Diagnostic>) {}
+pub(crate) fn check(_: &Query<'_>, _: &mut Vec<Diagnostic>) {}
 
 /// `dashboard/rate-interval`: `rate`/`irate`/`increase` over a fixed window.
 #[cfg(feature = "promql")]
@@ -176,7 +176,7 @@ fn unknown_metrics(q: &Query<'_>, ast: &Expr, out: &mut Vec<Diagnostic>) {
     for m in metrics_of(ast).iter().filter(|m| !q.known.contains(*m)) {
         out.push(
             Diagnostic::error(&codes::DASHBOARD_UNKNOWN_METRIC, q.file, q.pos, format!("{} reads `{m}`, which is neither in the metric contract (spec.metrics) nor recorded by a rule of this overlay", q.what))
-                .with_hint("add the metric to spec.metrics, or fix its name; a dashboard on a missing metric shows \"No data\""),
+                .with_hint("add the metric to spec.metrics (spec.metrics.extra for a metric only the panels of spec.dashboards read), or fix its name; a dashboard on a missing metric shows \"No data\""),
         );
     }
 }
