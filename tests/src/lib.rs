@@ -108,3 +108,32 @@ pub fn central_definitions() -> String {
     }
     text
 }
+
+/// The Luneo definitions with the optional DCGM alerts enabled, exactly as
+/// docs/definitions.md shows them (the block between its `dcgm-alerts example` markers).
+pub fn dcgm_alerts_definitions() -> String {
+    let doc = std::fs::read_to_string(repo().join("docs/definitions.md")).unwrap_or_default();
+    let block = doc
+        .split_once("<!-- BEGIN dcgm-alerts example -->")
+        .and_then(|(_, rest)| rest.split_once("<!-- END dcgm-alerts example -->"))
+        .map(|(b, _)| b.trim())
+        .and_then(|b| b.strip_prefix("```yaml"))
+        .and_then(|b| b.strip_suffix("```"))
+        .unwrap_or_default();
+    assert!(
+        block.contains("slo: gpuTemperature") && block.contains("slo: gpuXidErrors"),
+        "docs/definitions.md lost its dcgm-alerts example block"
+    );
+    let base = luneo_obs_core::source::EMBEDDED;
+    let anchor = "\n  alerts:\n";
+    assert_eq!(
+        base.matches(anchor).count(),
+        1,
+        "the Luneo definitions changed shape"
+    );
+    base.replacen(
+        anchor,
+        &format!("{anchor}{}\n", block.trim_start_matches('\n')),
+        1,
+    )
+}

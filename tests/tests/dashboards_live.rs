@@ -893,7 +893,12 @@ fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_i
             }
         }
         SloKind::Custom => panic!("{ref_id}: no expectation for custom alerts"),
-        SloKind::QueueStalled => panic!("{ref_id}: stall alerts have no health panel target"),
+        SloKind::QueueStalled | SloKind::GpuTemperature | SloKind::GpuXidErrors => {
+            panic!(
+                "{ref_id}: {} alerts have no health panel target",
+                alert.slo.as_str()
+            )
+        }
     }
 }
 

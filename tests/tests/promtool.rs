@@ -48,8 +48,37 @@ impl Drop for Scratch {
     }
 }
 
-/// Hand-written promtool unit tests of a topology, checked in.
-fn tests_dir(t: Topology) -> PathBuf {
+/// A set of hand-written tests and the definitions whose rules they run on.
+#[derive(Debug, Clone, Copy)]
+enum Suite {
+    /// The Luneo definitions in a topology.
+    Topology(Topology),
+    /// The Luneo definitions (one Prometheus per cluster) with the optional DCGM alerts of
+    /// docs/definitions.md enabled.
+    DcgmAlerts,
+}
+
+impl Suite {
+    fn dir(self) -> &'static str {
+        match self {
+            Suite::Topology(t) => t.dir(),
+            Suite::DcgmAlerts => "dcgm",
+        }
+    }
+
+    fn definitions(self) -> Option<luneo_obs_core::source::Source> {
+        match self {
+            Suite::Topology(t) => t.definitions(),
+            Suite::DcgmAlerts => Some(luneo_obs_core::source::Source {
+                name: "definitions/luneo-dcgm-alerts.yaml".into(),
+                text: luneo_obs_tests::dcgm_alerts_definitions(),
+            }),
+        }
+    }
+}
+
+/// Hand-written promtool unit tests of a suite, checked in.
+fn tests_dir(t: Suite) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("promtool")
         .join(t.dir())
@@ -66,7 +95,7 @@ fn yaml_docs(name: &str, text: &str) -> Vec<Value> {
 }
 
 /// The generated PrometheusRules as plain rule files: cluster name -> `{groups: [...]}`.
-fn generated_rule_files(t: Topology) -> BTreeMap<String, Value> {
+fn generated_rule_files(t: Suite) -> BTreeMap<String, Value> {
     let r = luneo_obs_core::generate(&luneo_obs_core::GenerateRequest {
         definitions: t.definitions(),
         ..Default::default()
@@ -139,7 +168,7 @@ fn promtool(dir: &Path, args: &[&str]) -> Result<String, String> {
 
 /// A scratch directory holding `<cluster>.rules.yaml` for every cluster and a copy of
 /// every hand-written test file.
-fn workspace(t: Topology, tag: &str) -> (Scratch, BTreeMap<String, Value>) {
+fn workspace(t: Suite, tag: &str) -> (Scratch, BTreeMap<String, Value>) {
     let dir = Scratch::new(&format!("{}-{tag}", t.dir()));
     let rules = generated_rule_files(t);
     assert_eq!(
@@ -159,7 +188,7 @@ fn workspace(t: Topology, tag: &str) -> (Scratch, BTreeMap<String, Value>) {
     (dir, rules)
 }
 
-fn test_files(t: Topology) -> Vec<String> {
+fn test_files(t: Suite) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(tests_dir(t))
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", tests_dir(t).display()))
         .flatten()
@@ -175,7 +204,7 @@ fn test_files(t: Topology) -> Vec<String> {
 /// ignores unknown names and runs unlisted groups in random order, which would make the
 /// `for` boundary cases flaky (an alert evaluated before the record it reads lags one
 /// evaluation) instead of failing clearly when groups are renamed.
-fn run_test_file(t: Topology, name: &str) {
+fn run_test_file(t: Suite, name: &str) {
     let (dir, rules) = workspace(t, name.trim_end_matches(".test.yaml"));
     let shown = format!("tests/promtool/{}/{name}", t.dir());
     let text =
@@ -212,7 +241,11 @@ fn run_test_file(t: Topology, name: &str) {
 #[test]
 fn generated_rules_pass_promtool_check_rules() {
     let mut failures = Vec::new();
-    for t in Topology::ALL {
+    for t in Topology::ALL
+        .map(Suite::Topology)
+        .into_iter()
+        .chain([Suite::DcgmAlerts])
+    {
         let (dir, rules) = workspace(t, "check");
         for cluster in rules.keys() {
             let file = format!("{cluster}.rules.yaml");
@@ -232,7 +265,7 @@ fn generated_rules_pass_promtool_check_rules() {
 #[test]
 fn every_promtool_test_file_is_run_by_a_test() {
     assert_eq!(
-        test_files(Topology::Central),
+        test_files(Suite::Topology(Topology::Central)),
         [
             "cross-cluster.test.yaml",
             "failover.test.yaml",
@@ -244,52 +277,67 @@ fn every_promtool_test_file_is_run_by_a_test() {
         "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/central/"
     );
     assert_eq!(
-        test_files(Topology::PerCluster),
+        test_files(Suite::Topology(Topology::PerCluster)),
         ["primary.test.yaml", "standby.test.yaml"],
         "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/per-cluster/"
     );
+    assert_eq!(
+        test_files(Suite::DcgmAlerts),
+        ["primary.test.yaml"],
+        "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/dcgm/"
+    );
+}
+
+// ---- The optional DCGM alerts, as docs/definitions.md enables them.
+
+#[test]
+fn optional_dcgm_alerts_fire_per_gpu_of_the_render_pool() {
+    run_test_file(Suite::DcgmAlerts, "primary.test.yaml");
 }
 
 // ---- One Prometheus per cluster (the Luneo definitions as committed).
 
 #[test]
 fn per_cluster_primary_alerts_read_their_own_unlabelled_series() {
-    run_test_file(Topology::PerCluster, "primary.test.yaml");
+    run_test_file(Suite::Topology(Topology::PerCluster), "primary.test.yaml");
 }
 
 #[test]
 fn per_cluster_standby_alerts_read_their_own_unlabelled_series() {
-    run_test_file(Topology::PerCluster, "standby.test.yaml");
+    run_test_file(Suite::Topology(Topology::PerCluster), "standby.test.yaml");
 }
 
 // ---- A central store: every series carries the cluster label.
 
 #[test]
 fn primary_alerts_hold_their_thresholds_for_boundaries_and_counter_resets() {
-    run_test_file(Topology::Central, "primary.test.yaml");
+    run_test_file(Suite::Topology(Topology::Central), "primary.test.yaml");
 }
 
 #[test]
 fn api_alerts_hold_through_blips_night_traffic_and_outages() {
-    run_test_file(Topology::Central, "production.test.yaml");
+    run_test_file(Suite::Topology(Topology::Central), "production.test.yaml");
 }
 
 #[test]
 fn production_alerts_watch_the_standby_once_it_serves_customers() {
-    run_test_file(Topology::Central, "failover.test.yaml");
+    run_test_file(Suite::Topology(Topology::Central), "failover.test.yaml");
 }
 
 #[test]
 fn alerts_reading_other_groups_lag_one_evaluation_at_most() {
-    run_test_file(Topology::Central, "lag.test.yaml");
+    run_test_file(Suite::Topology(Topology::Central), "lag.test.yaml");
 }
 
 #[test]
 fn standby_alerts_fire_on_flat_or_missing_traffic_with_one_identity() {
-    run_test_file(Topology::Central, "standby.test.yaml");
+    run_test_file(Suite::Topology(Topology::Central), "standby.test.yaml");
 }
 
 #[test]
 fn one_clusters_data_never_fires_the_other_clusters_alerts() {
-    run_test_file(Topology::Central, "cross-cluster.test.yaml");
+    run_test_file(
+        Suite::Topology(Topology::Central),
+        "cross-cluster.test.yaml",
+    );
 }

@@ -467,6 +467,7 @@ pub fn threshold_text(a: &Alert) -> String {
             "jobs en attente et aucun terminé pendant {}",
             rules::stall_window(a)
         ),
+        None if a.slo == SloKind::GpuXidErrors => "code XID différent de 0".into(),
         None => "voir l'expression".into(),
     }
 }
@@ -479,6 +480,7 @@ fn unit_fr(u: Unit) -> &'static str {
         Unit::Ratio => "ratio 0-1",
         Unit::JobsPerMinute => "jobs/min",
         Unit::RequestsPerSecond => "requêtes/s",
+        Unit::Celsius => "degrés Celsius",
         Unit::None => "sans unité",
     }
 }
@@ -557,8 +559,46 @@ pub fn meaning(l: &Loaded, a: &Alert) -> String {
             "l'API n'a servi aucune requête depuis {} : le compteur `{}_count` est plat, ou aucune série n'existe (API arrêtée, non scrapée, ou jamais appelée).",
             a.for_, m.http.histogram
         ),
+        SloKind::GpuTemperature => format!(
+            "la température d'un GPU{} (`{}`, champ dcgm-exporter) dépasse {thr} depuis au moins {} ; une alerte par GPU.",
+            gpu_pool_fr(l),
+            dcgm_field(l, |d| d.temperature.as_deref()),
+            a.for_
+        ),
+        SloKind::GpuXidErrors => format!(
+            "un GPU{} signale une erreur XID (`{}` différent de 0, dernier code d'erreur du pilote NVIDIA) depuis au moins {} ; une alerte par GPU.",
+            gpu_pool_fr(l),
+            dcgm_field(l, |d| d.xid_errors.as_deref()),
+            a.for_
+        ),
         SloKind::Custom => format!("l'expression personnalisée dépasse son seuil ({thr}) depuis au moins {}.", a.for_),
     }
+}
+
+/// « du pool sélectionné par `…` » or « du cluster ».
+fn gpu_pool_fr(l: &Loaded) -> String {
+    l.defs
+        .spec
+        .metrics
+        .gpu
+        .selector
+        .as_ref()
+        .map_or(" du cluster".to_string(), |s| {
+            format!(" du pool sélectionné par `{s}`")
+        })
+}
+
+/// A dcgm-exporter field named in the definitions (empty when not declared).
+fn dcgm_field(l: &Loaded, f: impl Fn(&crate::model::DcgmSource) -> Option<&str>) -> String {
+    l.defs
+        .spec
+        .metrics
+        .gpu
+        .source
+        .as_ref()
+        .and_then(|s| f(&s.dcgm_exporter))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Short description of the expression for the alert table.
@@ -593,6 +633,13 @@ pub fn expression_summary(l: &Loaded, a: &Alert) -> String {
             code_list(&queue_names(l, a))
         ),
         SloKind::ApiNoTraffic => format!("`rate({}_count)` nul ou série absente", m.http.histogram),
+        SloKind::GpuTemperature => {
+            format!("`{}` par GPU", dcgm_field(l, |d| d.temperature.as_deref()))
+        }
+        SloKind::GpuXidErrors => format!(
+            "`{}` par GPU, différent de 0",
+            dcgm_field(l, |d| d.xid_errors.as_deref())
+        ),
         SloKind::Custom => format!("`{}`", a.expr.as_deref().unwrap_or_default()),
     }
 }
@@ -667,6 +714,10 @@ fn threshold_row(l: &Loaded, name: &str, a: Option<&Alert>) -> String {
             ),
             (None, SloKind::QueueStalled) => format!(
                 "{} (l'expression compare à `0` le nombre de jobs en attente)",
+                threshold_text(a)
+            ),
+            (None, SloKind::GpuXidErrors) => format!(
+                "{} (l'expression compare à `0` le dernier code XID)",
                 threshold_text(a)
             ),
             (None, _) => threshold_text(a),

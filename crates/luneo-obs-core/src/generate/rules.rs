@@ -277,9 +277,11 @@ pub fn dashboard_uid_for(defs: &Definitions, alert: &Alert, cluster: &Cluster) -
         return "luneo-standby";
     }
     match alert.slo {
-        SloKind::QueueBacklogGrowth | SloKind::QueueStalled | SloKind::GpuUtilisation => {
-            "luneo-queues"
-        }
+        SloKind::QueueBacklogGrowth
+        | SloKind::QueueStalled
+        | SloKind::GpuUtilisation
+        | SloKind::GpuTemperature
+        | SloKind::GpuXidErrors => "luneo-queues",
         _ => "luneo-api",
     }
 }
@@ -308,7 +310,10 @@ pub fn threshold_in_metric_unit(defs: &Definitions, a: &Alert) -> Option<f64> {
         SloKind::ApiErrorRatio => Unit::Ratio,
         SloKind::QueueBacklogGrowth => Unit::JobsPerMinute,
         SloKind::GpuUtilisation => defs.spec.metrics.gpu.unit,
-        SloKind::ApiNoTraffic | SloKind::QueueStalled | SloKind::Custom => t.unit,
+        SloKind::GpuTemperature => Unit::Celsius,
+        SloKind::ApiNoTraffic | SloKind::QueueStalled | SloKind::GpuXidErrors | SloKind::Custom => {
+            t.unit
+        }
     };
     t.unit.convert(t.value, target)
 }
@@ -369,6 +374,14 @@ pub fn alert_expression(defs: &Definitions, a: &Alert, cluster: &str) -> AlertEx
             }
         }
         SloKind::QueueStalled => return stalled(defs, &s, a),
+        SloKind::GpuTemperature => dcgm_field(defs, &s, |d| d.temperature.as_deref()),
+        SloKind::GpuXidErrors => {
+            return AlertExpr {
+                value: dcgm_field(defs, &s, |d| d.xid_errors.as_deref()),
+                condition: Some((Comparison::Above, 0.0)),
+                guards: Vec::new(),
+            }
+        }
         SloKind::Custom => {
             let e = Expr::Raw(a.expr.clone().unwrap_or_default());
             return match &a.threshold {
@@ -643,6 +656,23 @@ fn no_traffic_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
         .paren()
 }
 
+/// A dcgm-exporter field of the GPU pool, one series per GPU (`gpu.selector` applies):
+/// the optional GPU alerts fire per GPU, like the DCGM mixin's. The lint makes sure the
+/// field is declared (`alert/missing-field`).
+fn dcgm_field(
+    defs: &Definitions,
+    s: &Sel<'_>,
+    field: impl Fn(&crate::model::DcgmSource) -> Option<&str>,
+) -> Expr {
+    let g = &defs.spec.metrics.gpu;
+    let metric = g
+        .source
+        .as_ref()
+        .and_then(|src| field(&src.dcgm_exporter))
+        .unwrap_or_default();
+    s.expr(metric, &g.selector, vec![])
+}
+
 fn description(defs: &Definitions, a: &Alert, cluster: &str) -> String {
     let thr = fmt_threshold(a);
     let m = &defs.spec.metrics;
@@ -671,6 +701,8 @@ fn description(defs: &Definitions, a: &Alert, cluster: &str) -> String {
             m.queues.queue_label,
             stall_window(a)
         ),
+        SloKind::GpuTemperature => format!("GPU {{{{ $labels.gpu }}}} of node {{{{ $labels.Hostname }}}} on cluster {cluster} is at {{{{ $value | printf \"%.0f\" }}}} °C, above {thr} for {}.", a.for_),
+        SloKind::GpuXidErrors => format!("GPU {{{{ $labels.gpu }}}} of node {{{{ $labels.Hostname }}}} on cluster {cluster} reported XID error {{{{ $value | printf \"%.0f\" }}}}."),
         SloKind::Custom => format!("{} on cluster {cluster}: {{{{ $value }}}}{}.", a.name, if thr.is_empty() { String::new() } else { format!(" (threshold {thr})") }),
     }
 }

@@ -71,7 +71,8 @@ fn metric_unit(defs: &Definitions, a: &Alert) -> Unit {
         SloKind::QueueBacklogGrowth => Unit::JobsPerMinute,
         SloKind::GpuUtilisation => m.gpu.unit,
         SloKind::ApiNoTraffic => Unit::RequestsPerSecond,
-        SloKind::QueueStalled => Unit::None,
+        SloKind::QueueStalled | SloKind::GpuXidErrors => Unit::None,
+        SloKind::GpuTemperature => Unit::Celsius,
         SloKind::Custom => a.threshold.as_ref().map_or(Unit::None, |t| t.unit),
     }
 }
@@ -80,8 +81,14 @@ fn metric_unit(defs: &Definitions, a: &Alert) -> Unit {
 /// against a threshold: its value (the waiting backlog) is above 0 whenever a queue
 /// works normally, and the panel does not evaluate the `unless` that makes it a stall, so
 /// a tile would be red on every busy queue. It stays an alert only.
+///
+/// The GPU temperature and XID alerts fire per GPU: a tile per alert would show one GPU
+/// among many, so they stay alerts too (their panels are on the queue dashboard).
 pub fn on_panel(a: &Alert) -> bool {
-    a.slo != SloKind::QueueStalled
+    !matches!(
+        a.slo,
+        SloKind::QueueStalled | SloKind::GpuTemperature | SloKind::GpuXidErrors
+    )
 }
 
 pub fn title(a: &Alert, queue: Option<&str>) -> String {
@@ -97,6 +104,8 @@ pub fn title(a: &Alert, queue: Option<&str>) -> String {
         }
         SloKind::GpuUtilisation => "GPU utilisation".into(),
         SloKind::QueueStalled => format!("Queue {} stalled", queue.unwrap_or_default()),
+        SloKind::GpuTemperature => "GPU temperature".into(),
+        SloKind::GpuXidErrors => "GPU XID errors".into(),
         SloKind::Custom => a.name.clone(),
     }
 }
@@ -110,7 +119,7 @@ fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef
     let (thr_display, display_unit) = match (&a.threshold, a.slo) {
         (Some(t), _) => (t.value, t.unit),
         (None, SloKind::ApiNoTraffic) => (0.0, Unit::RequestsPerSecond),
-        (None, SloKind::QueueStalled) => (0.0, Unit::None),
+        (None, SloKind::QueueStalled | SloKind::GpuXidErrors) => (0.0, Unit::None),
         // A custom alert without threshold fires whenever its expression returns a sample.
         (None, _) => (f64::NEG_INFINITY, Unit::None),
     };

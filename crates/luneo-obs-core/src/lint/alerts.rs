@@ -34,6 +34,7 @@ pub const ALERT_LINTS: &[AlertLintFn] = &[
     window,
     threshold_presence,
     completed_counter,
+    dcgm_fields,
     quantile,
     routes,
     traffic_guards,
@@ -185,7 +186,7 @@ fn threshold_presence(c: &mut Lint<'_>, at: &At<'_>) {
     let (a, kind) = (at.alert, at.alert.slo);
     let needs_threshold = !matches!(
         kind,
-        SloKind::ApiNoTraffic | SloKind::QueueStalled | SloKind::Custom
+        SloKind::ApiNoTraffic | SloKind::QueueStalled | SloKind::GpuXidErrors | SloKind::Custom
     );
     match (&a.threshold, needs_threshold) {
         (None, true) => c.err(
@@ -210,6 +211,12 @@ fn threshold_presence(c: &mut Lint<'_>, at: &At<'_>) {
             "queueStalled has no threshold: it fires when jobs wait and none completes for `window`".into(),
             "remove threshold and set `window` to how long a queue may go without completing a job",
         ),
+        (Some(_), false) if kind == SloKind::GpuXidErrors => c.err(
+            &codes::ALERT_UNEXPECTED_FIELD,
+            &at.field("threshold"),
+            "gpuXidErrors has no threshold: it fires when a GPU's last XID error is not 0".into(),
+            "remove threshold",
+        ),
         _ => {}
     }
 }
@@ -223,6 +230,35 @@ fn completed_counter(c: &mut Lint<'_>, at: &At<'_>) {
             &at.path,
             "queueStalled needs the completed-jobs counter: spec.metrics.queues.jobsCompleted is not set".into(),
             "add jobsCompleted: bullmq_job_completed_total under spec.metrics.queues (BullMQ >= 5.76 exports it)",
+        );
+    }
+}
+
+/// The optional GPU alerts read dcgm-exporter fields: the contract must name them.
+fn dcgm_fields(c: &mut Lint<'_>, at: &At<'_>) {
+    let (field, example) = match at.alert.slo {
+        SloKind::GpuTemperature => ("temperature", "DCGM_FI_DEV_GPU_TEMP"),
+        SloKind::GpuXidErrors => ("xidErrors", "DCGM_FI_DEV_XID_ERRORS"),
+        _ => return,
+    };
+    let dcgm = c
+        .defs
+        .spec
+        .metrics
+        .gpu
+        .source
+        .as_ref()
+        .map(|s| &s.dcgm_exporter);
+    let set = dcgm.is_some_and(|d| match field {
+        "temperature" => d.temperature.is_some(),
+        _ => d.xid_errors.is_some(),
+    });
+    if !set {
+        c.err(
+            &codes::ALERT_MISSING_FIELD,
+            &at.path,
+            format!("{} reads a dcgm-exporter field: spec.metrics.gpu.source.dcgmExporter.{field} is not set", at.alert.slo.as_str()),
+            &format!("add {field}: {example} under spec.metrics.gpu.source.dcgmExporter (the GPU nodes must run dcgm-exporter)"),
         );
     }
 }
@@ -437,7 +473,8 @@ fn metric_unit(c: &Lint<'_>, kind: SloKind) -> Option<Unit> {
         SloKind::ApiErrorRatio => Some(Unit::Ratio),
         SloKind::QueueBacklogGrowth => Some(Unit::JobsPerMinute),
         SloKind::GpuUtilisation => Some(m.gpu.unit),
-        SloKind::QueueStalled => Some(Unit::None),
+        SloKind::QueueStalled | SloKind::GpuXidErrors => Some(Unit::None),
+        SloKind::GpuTemperature => Some(Unit::Celsius),
         SloKind::ApiNoTraffic | SloKind::Custom => None,
     }
 }

@@ -135,7 +135,7 @@ model! {
         pub queues: QueueMetrics,
         pub gpu: GpuMetrics,
         /// Further metrics the panels declared in `spec.dashboards` may read (e.g. the
-        /// dcgm-exporter fields `DCGM_FI_DEV_GPU_TEMP`, `DCGM_FI_DEV_FB_USED`).
+        /// dcgm-exporter field `DCGM_FI_DEV_FB_USED`).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pub extra: Vec<String>,
     }
@@ -195,6 +195,14 @@ model! {
     pub struct DcgmSource {
         /// dcgm-exporter metric, e.g. `DCGM_FI_DEV_GPU_UTIL` (0-100).
         pub metric: String,
+        /// GPU temperature field (`DCGM_FI_DEV_GPU_TEMP`, celsius): `gpuTemperature`
+        /// alerts read it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub temperature: Option<String>,
+        /// Last XID error field (`DCGM_FI_DEV_XID_ERRORS`, 0 when none): `gpuXidErrors`
+        /// alerts read it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub xid_errors: Option<String>,
     }
 
     /// Settings of the three generated dashboards (uids `luneo-api`, `luneo-queues`,
@@ -486,6 +494,12 @@ pub enum SloKind {
     /// Jobs waiting on the listed queues and none completed over `window`: the workers
     /// are stalled (dead, blocked, scaled to zero).
     QueueStalled,
+    /// A GPU of the pool hotter than a threshold (celsius), one alert per GPU; needs
+    /// `spec.metrics.gpu.source.dcgmExporter.temperature`.
+    GpuTemperature,
+    /// A GPU of the pool whose last XID error is not 0, one alert per GPU; needs
+    /// `spec.metrics.gpu.source.dcgmExporter.xidErrors`. No threshold.
+    GpuXidErrors,
     /// A hand-written PromQL expression (`expr`).
     Custom,
 }
@@ -499,6 +513,8 @@ impl SloKind {
             SloKind::QueueBacklogGrowth => "queueBacklogGrowth",
             SloKind::GpuUtilisation => "gpuUtilisation",
             SloKind::QueueStalled => "queueStalled",
+            SloKind::GpuTemperature => "gpuTemperature",
+            SloKind::GpuXidErrors => "gpuXidErrors",
             SloKind::Custom => "custom",
         }
     }
@@ -520,6 +536,8 @@ pub enum Unit {
     JobsPerMinute,
     #[serde(rename = "requests/s")]
     RequestsPerSecond,
+    #[serde(rename = "celsius")]
+    Celsius,
     #[serde(rename = "none")]
     None,
 }
@@ -531,6 +549,7 @@ pub enum Dimension {
     Fraction,
     JobRate,
     RequestRate,
+    Temperature,
     Dimensionless,
 }
 
@@ -543,6 +562,7 @@ impl Unit {
             Unit::Ratio => "ratio",
             Unit::JobsPerMinute => "jobs/min",
             Unit::RequestsPerSecond => "requests/s",
+            Unit::Celsius => "celsius",
             Unit::None => "none",
         }
     }
@@ -556,6 +576,7 @@ impl Unit {
             Unit::Ratio => "",
             Unit::JobsPerMinute => "jobs/min",
             Unit::RequestsPerSecond => "req/s",
+            Unit::Celsius => "°C",
             Unit::None => "",
         }
     }
@@ -566,6 +587,7 @@ impl Unit {
             Unit::Percent | Unit::Ratio => Dimension::Fraction,
             Unit::JobsPerMinute => Dimension::JobRate,
             Unit::RequestsPerSecond => Dimension::RequestRate,
+            Unit::Celsius => Dimension::Temperature,
             Unit::None => Dimension::Dimensionless,
         }
     }
@@ -615,6 +637,7 @@ impl Unit {
             Unit::Ratio => "percentunit",
             Unit::JobsPerMinute => "short",
             Unit::RequestsPerSecond => "reqps",
+            Unit::Celsius => "celsius",
             Unit::None => "short",
         }
     }

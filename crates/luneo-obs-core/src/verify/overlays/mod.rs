@@ -356,7 +356,9 @@ pub fn contract_metrics(defs: &Definitions) -> BTreeSet<String> {
     }
     s.insert(m.gpu.metric.clone());
     if let Some(src) = &m.gpu.source {
-        s.insert(src.dcgm_exporter.metric.clone());
+        let d = &src.dcgm_exporter;
+        s.insert(d.metric.clone());
+        s.extend(d.temperature.iter().chain(&d.xid_errors).cloned());
     }
     s.extend(m.extra.iter().cloned());
     s.extend(BUILTIN_METRICS.iter().map(|b| b.to_string()));
