@@ -783,6 +783,23 @@ fn live_drill_every_alert_reaches_exactly_its_receivers_and_dr_mode_mutes_only_t
         "QueueWaitThreshold never fired, unmuted, on the standby during the DR window: {:?}",
         d.am_alerts()
     );
+    // Failover: the standby's production alert reaches the on-call like the primary's.
+    let standby_delivered = wait_for(Duration::from_secs(60), POLL, || {
+        d.seen_since(t3).into_iter().find(|(_, s, _)| {
+            s.alertname == "QueueWaitThreshold"
+                && s.cluster == "standby"
+                && s.status == "firing"
+                && expected("QueueWaitThreshold").1.contains(&s.receiver)
+        })
+    });
+    assert!(
+        standby_delivered.is_some(),
+        "the standby's QueueWaitThreshold was not delivered during the DR window: {:?}",
+        d.seen_since(t3)
+            .iter()
+            .map(|(_, s, _)| s)
+            .collect::<Vec<_>>()
+    );
 
     // ---- Phase 4 (inside the DR window, primary only): a critical mutes its warning twin.
     let t4 = d.rx.now();
