@@ -537,10 +537,7 @@ pub fn meaning(l: &Loaded, a: &Alert) -> String {
         ),
         SloKind::GpuUtilisation => format!(
             "l'utilisation moyenne des GPU{} (`{}`, {}) dépasse {thr} depuis au moins {}.",
-            m.gpu
-                .selector
-                .as_ref()
-                .map_or(" du cluster".to_string(), |s| format!(" du pool sélectionné par `{s}`")),
+            gpu_pool_fr(l),
             m.gpu.metric,
             unit_fr(m.gpu.unit),
             a.for_
@@ -562,13 +559,13 @@ pub fn meaning(l: &Loaded, a: &Alert) -> String {
         SloKind::GpuTemperature => format!(
             "la température d'un GPU{} (`{}`, champ dcgm-exporter) dépasse {thr} depuis au moins {} ; une alerte par GPU.",
             gpu_pool_fr(l),
-            dcgm_field(l, |d| d.temperature.as_deref()),
+            dcgm_field(l, a),
             a.for_
         ),
         SloKind::GpuXidErrors => format!(
             "un GPU{} signale une erreur XID (`{}` différent de 0, dernier code d'erreur du pilote NVIDIA) depuis au moins {} ; une alerte par GPU.",
             gpu_pool_fr(l),
-            dcgm_field(l, |d| d.xid_errors.as_deref()),
+            dcgm_field(l, a),
             a.for_
         ),
         SloKind::Custom => format!("l'expression personnalisée dépasse son seuil ({thr}) depuis au moins {}.", a.for_),
@@ -588,15 +585,13 @@ fn gpu_pool_fr(l: &Loaded) -> String {
         })
 }
 
-/// A dcgm-exporter field named in the definitions (empty when not declared).
-fn dcgm_field(l: &Loaded, f: impl Fn(&crate::model::DcgmSource) -> Option<&str>) -> String {
+/// The dcgm-exporter field an alert reads (empty when not declared).
+fn dcgm_field(l: &Loaded, a: &Alert) -> String {
     l.defs
         .spec
         .metrics
         .gpu
-        .source
-        .as_ref()
-        .and_then(|s| f(&s.dcgm_exporter))
+        .dcgm_field(a.slo)
         .unwrap_or_default()
         .to_string()
 }
@@ -634,12 +629,9 @@ pub fn expression_summary(l: &Loaded, a: &Alert) -> String {
         ),
         SloKind::ApiNoTraffic => format!("`rate({}_count)` nul ou série absente", m.http.histogram),
         SloKind::GpuTemperature => {
-            format!("`{}` par GPU", dcgm_field(l, |d| d.temperature.as_deref()))
+            format!("`{}` par GPU", dcgm_field(l, a))
         }
-        SloKind::GpuXidErrors => format!(
-            "`{}` par GPU, différent de 0",
-            dcgm_field(l, |d| d.xid_errors.as_deref())
-        ),
+        SloKind::GpuXidErrors => format!("`{}` par GPU, différent de 0", dcgm_field(l, a)),
         SloKind::Custom => format!("`{}`", a.expr.as_deref().unwrap_or_default()),
     }
 }

@@ -374,10 +374,10 @@ pub fn alert_expression(defs: &Definitions, a: &Alert, cluster: &str) -> AlertEx
             }
         }
         SloKind::QueueStalled => return stalled(defs, &s, a),
-        SloKind::GpuTemperature => dcgm_field(defs, &s, |d| d.temperature.as_deref()),
+        SloKind::GpuTemperature => dcgm_field(defs, &s, a.slo),
         SloKind::GpuXidErrors => {
             return AlertExpr {
-                value: dcgm_field(defs, &s, |d| d.xid_errors.as_deref()),
+                value: dcgm_field(defs, &s, a.slo),
                 condition: Some((Comparison::Above, 0.0)),
                 guards: Vec::new(),
             }
@@ -656,21 +656,12 @@ fn no_traffic_value(defs: &Definitions, s: &Sel<'_>, a: &Alert) -> Expr {
         .paren()
 }
 
-/// A dcgm-exporter field of the GPU pool, one series per GPU (`gpu.selector` applies):
-/// the optional GPU alerts fire per GPU, like the DCGM mixin's. The lint makes sure the
-/// field is declared (`alert/missing-field`).
-fn dcgm_field(
-    defs: &Definitions,
-    s: &Sel<'_>,
-    field: impl Fn(&crate::model::DcgmSource) -> Option<&str>,
-) -> Expr {
+/// The dcgm-exporter field `kind` reads, one series per GPU of the pool (`gpu.selector`
+/// applies): the optional GPU alerts fire per GPU, like the DCGM mixin's. The lint makes
+/// sure the field is declared (`alert/missing-field`).
+fn dcgm_field(defs: &Definitions, s: &Sel<'_>, kind: SloKind) -> Expr {
     let g = &defs.spec.metrics.gpu;
-    let metric = g
-        .source
-        .as_ref()
-        .and_then(|src| field(&src.dcgm_exporter))
-        .unwrap_or_default();
-    s.expr(metric, &g.selector, vec![])
+    s.expr(g.dcgm_field(kind).unwrap_or_default(), &g.selector, vec![])
 }
 
 fn description(defs: &Definitions, a: &Alert, cluster: &str) -> String {

@@ -182,14 +182,30 @@ fn window(c: &mut Lint<'_>, at: &At<'_>) {
     }
 }
 
+/// Kinds that take no threshold: why, and how to express the tolerance instead. `custom`
+/// takes one or not (a threshold appends the comparison).
+fn no_threshold(kind: SloKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        SloKind::ApiNoTraffic => Some((
+            "it fires when no request is seen for `for`",
+            "remove threshold and set `for` to the silence you tolerate",
+        )),
+        SloKind::QueueStalled => Some((
+            "it fires when jobs wait and none completes for `window`",
+            "remove threshold and set `window` to how long a queue may go without completing a job",
+        )),
+        SloKind::GpuXidErrors => Some((
+            "it fires when a GPU's last XID error is not 0",
+            "remove threshold",
+        )),
+        _ => None,
+    }
+}
+
 fn threshold_presence(c: &mut Lint<'_>, at: &At<'_>) {
     let (a, kind) = (at.alert, at.alert.slo);
-    let needs_threshold = !matches!(
-        kind,
-        SloKind::ApiNoTraffic | SloKind::QueueStalled | SloKind::GpuXidErrors | SloKind::Custom
-    );
-    match (&a.threshold, needs_threshold) {
-        (None, true) => c.err(
+    match (&a.threshold, no_threshold(kind)) {
+        (None, None) if kind != SloKind::Custom => c.err(
             &codes::ALERT_MISSING_THRESHOLD,
             &at.path,
             format!(
@@ -199,23 +215,11 @@ fn threshold_presence(c: &mut Lint<'_>, at: &At<'_>) {
             ),
             "add threshold: { value: N, unit: U }",
         ),
-        (Some(_), false) if kind == SloKind::ApiNoTraffic => c.err(
+        (Some(_), Some((why, fix))) => c.err(
             &codes::ALERT_UNEXPECTED_FIELD,
             &at.field("threshold"),
-            "apiNoTraffic has no threshold: it fires when no request is seen for `for`".into(),
-            "remove threshold and set `for` to the silence you tolerate",
-        ),
-        (Some(_), false) if kind == SloKind::QueueStalled => c.err(
-            &codes::ALERT_UNEXPECTED_FIELD,
-            &at.field("threshold"),
-            "queueStalled has no threshold: it fires when jobs wait and none completes for `window`".into(),
-            "remove threshold and set `window` to how long a queue may go without completing a job",
-        ),
-        (Some(_), false) if kind == SloKind::GpuXidErrors => c.err(
-            &codes::ALERT_UNEXPECTED_FIELD,
-            &at.field("threshold"),
-            "gpuXidErrors has no threshold: it fires when a GPU's last XID error is not 0".into(),
-            "remove threshold",
+            format!("{} has no threshold: {why}", kind.as_str()),
+            fix,
         ),
         _ => {}
     }
@@ -236,29 +240,16 @@ fn completed_counter(c: &mut Lint<'_>, at: &At<'_>) {
 
 /// The optional GPU alerts read dcgm-exporter fields: the contract must name them.
 fn dcgm_fields(c: &mut Lint<'_>, at: &At<'_>) {
-    let (field, example) = match at.alert.slo {
-        SloKind::GpuTemperature => ("temperature", "DCGM_FI_DEV_GPU_TEMP"),
-        SloKind::GpuXidErrors => ("xidErrors", "DCGM_FI_DEV_XID_ERRORS"),
-        _ => return,
+    let kind = at.alert.slo;
+    let Some((key, example)) = kind.dcgm_key() else {
+        return;
     };
-    let dcgm = c
-        .defs
-        .spec
-        .metrics
-        .gpu
-        .source
-        .as_ref()
-        .map(|s| &s.dcgm_exporter);
-    let set = dcgm.is_some_and(|d| match field {
-        "temperature" => d.temperature.is_some(),
-        _ => d.xid_errors.is_some(),
-    });
-    if !set {
+    if c.defs.spec.metrics.gpu.dcgm_field(kind).is_none() {
         c.err(
             &codes::ALERT_MISSING_FIELD,
             &at.path,
-            format!("{} reads a dcgm-exporter field: spec.metrics.gpu.source.dcgmExporter.{field} is not set", at.alert.slo.as_str()),
-            &format!("add {field}: {example} under spec.metrics.gpu.source.dcgmExporter (the GPU nodes must run dcgm-exporter)"),
+            format!("{} reads a dcgm-exporter field: spec.metrics.gpu.source.dcgmExporter.{key} is not set", kind.as_str()),
+            &format!("add {key}: {example} under spec.metrics.gpu.source.dcgmExporter (the GPU nodes must run dcgm-exporter)"),
         );
     }
 }

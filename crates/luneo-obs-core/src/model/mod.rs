@@ -653,6 +653,31 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
+impl GpuMetrics {
+    /// The dcgm-exporter field a GPU alert kind reads (`gpuTemperature`,
+    /// `gpuXidErrors`), when the definitions declare it.
+    pub fn dcgm_field(&self, kind: SloKind) -> Option<&str> {
+        let d = &self.source.as_ref()?.dcgm_exporter;
+        match kind {
+            SloKind::GpuTemperature => d.temperature.as_deref(),
+            SloKind::GpuXidErrors => d.xid_errors.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl SloKind {
+    /// For the kinds that read a dcgm-exporter field: its key under
+    /// `spec.metrics.gpu.source.dcgmExporter` and the usual metric name.
+    pub fn dcgm_key(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            SloKind::GpuTemperature => Some(("temperature", "DCGM_FI_DEV_GPU_TEMP")),
+            SloKind::GpuXidErrors => Some(("xidErrors", "DCGM_FI_DEV_XID_ERRORS")),
+            _ => None,
+        }
+    }
+}
+
 impl DashboardSettings {
     /// Primary dashboards: near-real-time (refresh 30s, last hour).
     pub fn default_primary() -> Self {

@@ -3,7 +3,7 @@
 //! given; `verify::panels` checks it against the metric contract and the recorded series.
 
 use crate::generate::grafana::{
-    Custom, FieldConfig, HeatmapCustom, HeatmapOptions, Panel, PanelKind, PanelOptions, Target,
+    Custom, HeatmapCustom, HeatmapOptions, Panel, PanelKind, PanelOptions, Target,
 };
 use crate::model::{ExtraPanel, ExtraPanelKind};
 
@@ -44,18 +44,12 @@ pub(super) fn panel(p: &ExtraPanel) -> Panel {
 /// A histogram's buckets over time: one series per `le`, as Grafana's Prometheus data
 /// source returns them with `format: heatmap` (cumulative buckets de-accumulated).
 fn heatmap(text: PanelText<'_>, expr: &str) -> Panel {
-    let unit = text.unit.to_string();
+    let options = PanelOptions::Heatmap(HeatmapOptions::buckets(text.unit));
     let mut target = Target::range("A", expr.to_string(), "{{le}}");
     target.format = Some("heatmap");
-    let mut defaults = panels::defaults("thresholds", None, "short", None);
-    defaults.custom = Some(Custom::Heatmap(HeatmapCustom::linear()));
-    let mut p = panels::timeseries(text, None, false, vec![target]);
-    p.kind = PanelKind::Heatmap;
-    p.field_config = FieldConfig {
-        defaults,
-        overrides: Vec::new(),
-    };
-    p.options = PanelOptions::Heatmap(HeatmapOptions::buckets(&unit));
+    let custom = Custom::Heatmap(HeatmapCustom::linear());
+    let defaults = panels::defaults("thresholds", Some(custom), "short", None);
+    let p = panels::panel(PanelKind::Heatmap, text, defaults, options, vec![target]);
     panels::sized(p, HALF)
 }
 

@@ -24,7 +24,7 @@ pub(super) struct PanelText<'a> {
     pub unit: &'a str,
 }
 
-fn panel(
+pub(super) fn panel(
     kind: PanelKind,
     t: PanelText<'_>,
     defaults: FieldDefaults,
