@@ -34,9 +34,12 @@ for overlay in "${overlays[@]}"; do
   kubectl kustomize "$overlay" > "$tmp/$name.yaml"
   # promtool reads rule groups, not a PrometheusRule: keep `spec:`'s body, one level up
   # (spec is the last top-level key of the generated file).
-  sed -n '/^spec:$/,$p' "$overlay/alerts/prometheus-rules.yaml" | tail -n +2 | sed 's/^  //' > "$tmp/$name.rules.yaml"
-  step "promtool check rules ($name)"
-  promtool check rules "$tmp/$name.rules.yaml"
+  for file in prometheus-rules slo-rules; do
+    [ -f "$overlay/alerts/$file.yaml" ] || continue
+    sed -n '/^spec:$/,$p' "$overlay/alerts/$file.yaml" | tail -n +2 | sed 's/^  //' > "$tmp/$name.$file.yaml"
+    step "promtool check rules ($name, $file)"
+    promtool check rules "$tmp/$name.$file.yaml"
+  done
 done
 
 step "amtool check-config"

@@ -26,10 +26,10 @@ struct DeployedRule {
 
 fn deployed_rules() -> Vec<DeployedRule> {
     let mut out = Vec::new();
-    for f in files_under(
-        &repo().join("manifests/infrastructure/kubernetes/overlays"),
-        "prometheus-rules.yaml",
-    ) {
+    let overlays = repo().join("manifests/infrastructure/kubernetes/overlays");
+    let mut files = files_under(&overlays, "prometheus-rules.yaml");
+    files.extend(files_under(&overlays, "slo-rules.yaml"));
+    for f in files {
         let v = yaml(&f);
         let cluster = v["metadata"]["labels"]["luneo.io/cluster"]
             .as_str()
@@ -56,6 +56,25 @@ fn deployed_rules() -> Vec<DeployedRule> {
 
 fn alert_name(r: &DeployedRule) -> &str {
     r.rule["alert"].as_str().unwrap_or_default()
+}
+
+/// The alert's tier (`page`, `ticket`) for an SLO's burn-rate alert: the docs give each
+/// tier its own table row and runbook rows (`| Seuil (page) |`).
+fn tier(r: &DeployedRule) -> Option<&str> {
+    r.rule["labels"]["tier"].as_str()
+}
+
+/// The key of a rule's row in the alert table: `Alert`, or `Alert (tier)`.
+fn row_key(r: &DeployedRule) -> String {
+    match tier(r) {
+        Some(t) => format!("{} ({t})", alert_name(r)),
+        None => alert_name(r).to_string(),
+    }
+}
+
+/// The suffix of a runbook row name for a rule: ` (tier)` or nothing.
+fn row_suffix(r: &DeployedRule) -> String {
+    tier(r).map(|t| format!(" ({t})")).unwrap_or_default()
 }
 
 fn runbook_path(alert: &str) -> PathBuf {
@@ -476,7 +495,7 @@ fn alert_table() -> BTreeMap<String, Vec<String>> {
             .split('|')
             .map(|c| c.trim().replace('\u{1}', "|"))
             .collect();
-        out.insert(cells[0].trim_matches('`').to_string(), cells);
+        out.insert(cells[0].replace('`', ""), cells);
     }
     out
 }
@@ -485,15 +504,15 @@ fn alert_table() -> BTreeMap<String, Vec<String>> {
 fn the_alert_table_states_what_the_deployed_rules_say() {
     let table = alert_table();
     let rules = deployed_rules();
-    let names: BTreeSet<&str> = rules.iter().map(alert_name).collect();
+    let names: BTreeSet<String> = rules.iter().map(row_key).collect();
     assert_eq!(
-        table.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        table.keys().cloned().collect::<BTreeSet<_>>(),
         names,
         "the table lists exactly the deployed alerts"
     );
     let mut problems = Vec::new();
     for (name, cells) in &table {
-        let mine: Vec<&DeployedRule> = rules.iter().filter(|r| alert_name(r) == name).collect();
+        let mine: Vec<&DeployedRule> = rules.iter().filter(|r| &row_key(r) == name).collect();
         let clusters: BTreeSet<String> = mine.iter().map(|r| r.cluster.clone()).collect();
         let shown: BTreeSet<String> = cells[5].split(", ").map(str::to_string).collect();
         if shown != clusters {
@@ -543,9 +562,10 @@ fn every_runbook_states_the_threshold_the_rule_compares_with() {
             continue;
         };
         let rhs = rest.split_whitespace().next().unwrap_or_default();
+        let seuil_row = format!("| Seuil{} |", row_suffix(&r));
         let seuil = block
             .lines()
-            .find(|l| l.starts_with("| Seuil |"))
+            .find(|l| l.starts_with(&seuil_row))
             .unwrap_or_default();
         if !seuil.contains(&format!("compare à `{rhs}`"))
             && !seuil.contains(&format!("un ratio à `{rhs}`"))
@@ -555,8 +575,11 @@ fn every_runbook_states_the_threshold_the_rule_compares_with() {
             ));
         }
         // The table and the runbook give the same human threshold (600 ms, 5 %...).
-        let human = table.get(name).map(|c| c[2].clone()).unwrap_or_default();
-        if !seuil.starts_with(&format!("| Seuil | {human} ")) {
+        let human = table
+            .get(&row_key(&r))
+            .map(|c| c[2].clone())
+            .unwrap_or_default();
+        if !seuil.starts_with(&format!("{seuil_row} {human} ")) {
             problems.push(format!(
                 "{name}: table threshold `{human}` vs runbook `{seuil}`"
             ));
@@ -620,7 +643,12 @@ fn receivers_in_the_docs_are_the_ones_amtool_routes_each_alert_to() {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
-        let in_table = receivers_in(&table.get(name).map(|c| c[6].clone()).unwrap_or_default());
+        let in_table = receivers_in(
+            &table
+                .get(&row_key(&r))
+                .map(|c| c[6].clone())
+                .unwrap_or_default(),
+        );
         if routed != in_table {
             problems.push(format!(
                 "{name} ({}): amtool routes to {routed:?}, the table says {in_table:?}",
@@ -630,7 +658,7 @@ fn receivers_in_the_docs_are_the_ones_amtool_routes_each_alert_to() {
         let block = read(&runbook_path(name));
         let row = block
             .lines()
-            .find(|l| l.starts_with("| Notification |"))
+            .find(|l| l.starts_with(&format!("| Notification{} |", row_suffix(&r))))
             .unwrap_or_default();
         if receivers_in(row) != routed {
             problems.push(format!(

@@ -131,7 +131,7 @@ fn synthetic_definitions_for_benchmarks_generate_cleanly() {
     let rules: String = r
         .files
         .iter()
-        .filter(|(k, _)| k.ends_with("prometheus-rules.yaml"))
+        .filter(|(k, _)| luneo_obs_core::generate::layout::is_rules_file(k))
         .map(|(_, v)| v.as_str())
         .collect();
     assert!(

@@ -126,11 +126,13 @@ fn generated_rule_files(t: Suite) -> BTreeMap<String, Value> {
                 groups.is_array(),
                 "{path}: PrometheusRule without spec.groups"
             );
-            assert!(
-                out.insert(cluster.clone(), json!({ "groups": groups }))
-                    .is_none(),
-                "two PrometheusRules for cluster {cluster}"
-            );
+            // The alerts' PrometheusRule, then the SLOs' (alerts/slo-rules.yaml).
+            let all = out
+                .entry(cluster)
+                .or_insert_with(|| json!({ "groups": [] }));
+            if let (Some(a), Some(g)) = (all["groups"].as_array_mut(), groups.as_array()) {
+                a.extend(g.iter().cloned());
+            }
         }
     }
     out
@@ -180,12 +182,30 @@ fn workspace(t: Suite, tag: &str) -> (Scratch, BTreeMap<String, Value>) {
         let text = yaml_serde::to_string(file).unwrap_or_else(|e| panic!("{e}"));
         fs::write(dir.0.join(format!("{cluster}.rules.yaml")), text)
             .unwrap_or_else(|e| panic!("{e}"));
+        // Each SLO's group alone (`<cluster>.slo.<name>.rules.yaml`): its tests need days
+        // of history, evaluated minute by minute, and need no other group.
+        for g in file["groups"].as_array().into_iter().flatten() {
+            let name = g["name"].as_str().unwrap_or_default();
+            if let Some(part) = slo_part(cluster, name) {
+                let text = yaml_serde::to_string(&json!({ "groups": [g] }))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                fs::write(dir.0.join(format!("{cluster}.{part}.rules.yaml")), text)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
     }
     for f in test_files(t) {
         fs::copy(tests_dir(t).join(&f), dir.0.join(&f))
             .unwrap_or_else(|e| panic!("cannot copy {f}: {e}"));
     }
     (dir, rules)
+}
+
+/// `slo.<name>` for the rule group `luneo-obs.<cluster>.slo.<name>`.
+fn slo_part<'a>(cluster: &str, group: &'a str) -> Option<&'a str> {
+    group
+        .strip_prefix(&format!("luneo-obs.{cluster}."))
+        .filter(|p| p.starts_with("slo."))
 }
 
 fn test_files(t: Suite) -> Vec<String> {
@@ -213,15 +233,26 @@ fn run_test_file(t: Suite, name: &str) {
     let mut loaded = BTreeSet::new();
     for f in spec["rule_files"].as_array().into_iter().flatten() {
         let f = f.as_str().unwrap_or_default();
-        let cluster = f
+        let stem = f
             .strip_suffix(".rules.yaml")
             .unwrap_or_else(|| panic!("{shown}: unexpected rule file {f}"));
+        // `<cluster>.rules.yaml` (every group) or `<cluster>.slo.<name>.rules.yaml`.
+        let (cluster, part) = match stem.split_once('.') {
+            Some((c, p)) => (c, Some(p)),
+            None => (stem, None),
+        };
         let file = rules
             .get(cluster)
             .unwrap_or_else(|| panic!("{shown}: no generated rules for {f}"));
+        let mut found = false;
         for g in file["groups"].as_array().into_iter().flatten() {
-            loaded.insert(g["name"].as_str().unwrap_or_default().to_string());
+            let name = g["name"].as_str().unwrap_or_default();
+            if part.is_none() || part == slo_part(cluster, name) {
+                loaded.insert(name.to_string());
+                found = true;
+            }
         }
+        assert!(found, "{shown}: no generated rule group for {f}");
     }
     let order: BTreeSet<String> = spec["group_eval_order"]
         .as_array()
@@ -278,7 +309,13 @@ fn every_promtool_test_file_is_run_by_a_test() {
     );
     assert_eq!(
         test_files(Suite::Topology(Topology::PerCluster)),
-        ["primary.test.yaml", "standby.test.yaml"],
+        [
+            "primary.test.yaml",
+            "slo-availability-fast.test.yaml",
+            "slo-availability-slow.test.yaml",
+            "slo-latency-queues.test.yaml",
+            "standby.test.yaml"
+        ],
         "add a #[test] in tests/tests/promtool.rs for each file of tests/promtool/per-cluster/"
     );
     assert_eq!(
@@ -305,6 +342,32 @@ fn per_cluster_primary_alerts_read_their_own_unlabelled_series() {
 #[test]
 fn per_cluster_standby_alerts_read_their_own_unlabelled_series() {
     run_test_file(Suite::Topology(Topology::PerCluster), "standby.test.yaml");
+}
+
+// ---- SLO burn-rate alerts (one Prometheus per cluster).
+
+#[test]
+fn slo_fast_burn_pages_once_both_windows_agree_and_never_on_blips_or_night_traffic() {
+    run_test_file(
+        Suite::Topology(Topology::PerCluster),
+        "slo-availability-fast.test.yaml",
+    );
+}
+
+#[test]
+fn slo_slow_burn_pages_just_above_six_times_and_not_just_below() {
+    run_test_file(
+        Suite::Topology(Topology::PerCluster),
+        "slo-availability-slow.test.yaml",
+    );
+}
+
+#[test]
+fn slo_latency_reads_its_bucket_and_queue_slos_page_per_queue() {
+    run_test_file(
+        Suite::Topology(Topology::PerCluster),
+        "slo-latency-queues.test.yaml",
+    );
 }
 
 // ---- A central store: every series carries the cluster label.

@@ -14,6 +14,7 @@ pub enum Area {
     Names,
     Units,
     Alerts,
+    Slos,
     RuleSemantics,
     ManifestsTree,
     Overlays,
@@ -34,6 +35,7 @@ impl Area {
         Area::Names,
         Area::Units,
         Area::Alerts,
+        Area::Slos,
         Area::RuleSemantics,
         Area::ManifestsTree,
         Area::Overlays,
@@ -53,6 +55,7 @@ impl Area {
             Area::Names => "Names",
             Area::Units => "Units",
             Area::Alerts => "Alerts",
+            Area::Slos => "SLOs",
             Area::RuleSemantics => "Rule semantics",
             Area::ManifestsTree => "Manifests tree",
             Area::Overlays => "Overlays",
@@ -74,6 +77,7 @@ impl Area {
             Area::Names => "Names, URLs, durations and buckets are usable; exactly one cluster is primary.",
             Area::Units => "A threshold's unit matches its metric; percent is in 0-100, ratio in 0-1.",
             Area::Alerts => "Alerts are complete and refer to things that exist.",
+            Area::Slos => "SLOs have a usable objective and window, an SLI that reads declared counters or a declared bucket, and a bounded grouping.",
             Area::RuleSemantics => "Generated and on-disk rules make sense, pint/mixtool-style.",
             Area::ManifestsTree => "The checked-in tree is what the definitions produce.",
             Area::Overlays => "The Kustomize overlays build and their objects fit.",
@@ -291,6 +295,36 @@ checks! {
             what: "an alert sets the label severity or cluster itself",
             why: "luneo-obs sets them from the alert's severity and clusters, and Alertmanager routes and inhibits on them: an override misroutes the page",
             fix: "use the alert's `severity` / `clusters` fields instead";
+    }
+    Slos {
+        SLO_NAME = "slo/name", Error,
+            what: "an SLO name is not kebab-case, or the name of its burn-rate alert is not usable",
+            why: "the name becomes the `slo` label of every rule and the burn-rate alert's name (`api-availability` -> ApiAvailabilityBudgetBurn)",
+            fix: "use lowercase letters, digits and hyphens, short enough for a 40-character alert name";
+        SLO_OBJECTIVE = "slo/objective", Error,
+            what: "an SLO objective is not a percentage strictly between 0 and 100",
+            why: "100 % leaves no error budget (every burn rate is infinite) and 0 % no objective",
+            fix: "write the share of good events in percent, e.g. objective: 99.5";
+        SLO_WINDOW = "slo/window", Error,
+            what: "an SLO window is not one of 30d, 28d, 7d",
+            why: "the burn-rate factors (14.4x over 1h for 30 days) are derived for these windows; others are untested",
+            fix: "use window: 30d (default), 28d or 7d";
+        SLO_SLI = "slo/sli", Error,
+            what: "a ratio SLI names both or neither of `errors` and `good`, a counter is not a vector selector, or a latency SLI lists queues without the jobDuration histogram",
+            why: "the SLI recording rules could not say which events are bad",
+            fix: "write errors: (or good:) and total: as `metric{matchers}`, e.g. http_requests_total{code=~\"5..\"}";
+        SLO_BUCKET_BOUNDARY = "slo/bucket-boundary", Error,
+            what: "a latency SLI's threshold is not one of its histogram's declared bucket boundaries, or the histogram declares none",
+            why: "the SLI reads the `le` bucket of the threshold: a bucket that does not exist matches no series and the SLO would read as 100 % bad or be empty",
+            fix: "use a declared boundary (the message lists the nearest), or add the boundary to the exporter and to the buckets of spec.metrics";
+        SLO_GROUPING = "slo/grouping", Error,
+            what: "maxGroups without groupBy, or outside 1-1000",
+            why: "the cap is the rule group's limit: without groupBy there is nothing to cap, and an unbounded cap lets an exploding label flood Prometheus",
+            fix: "add groupBy: route (or queue), and a cap a dashboard stays readable with";
+        SLO_UNKNOWN_REF = "slo/unknown-ref", Error,
+            what: "an SLO applies to no cluster, or names a cluster or queue that is not defined",
+            why: "no rule would be generated for it, or its SLI would count nothing",
+            fix: "use names from spec.clusters and spec.queues";
     }
     RuleSemantics {
         PROMQL_PARSE_ERROR = "promql/parse-error", Error,

@@ -28,6 +28,41 @@ pub use crate::model::NULL_RECEIVER;
 /// PagerDuty Events API v2 endpoint (not a secret: the routing key is).
 pub const PAGERDUTY_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 
+/// The page of an SLO mutes its ticket on the same cluster, group by group: a grouped
+/// SLO (per route, per queue) pages for one group and still tickets for another. The
+/// general critical-over-warning rule then leaves the tickets to this one
+/// (`tier!="ticket"`), since it compares `alertname` and `cluster` only.
+fn tier_inhibition(defs: &Definitions) -> Option<InhibitRule> {
+    use crate::generate::budgets::{SLO_LABEL, TIER_LABEL};
+    use crate::model::Tier;
+    let both =
+        |o: &&crate::model::Slo| o.tiers.contains(&Tier::Page) && o.tiers.contains(&Tier::Ticket);
+    if !defs.spec.slos.iter().any(|o| both(&o)) {
+        return None;
+    }
+    let mut equal: Vec<String> = vec!["alertname".into(), "cluster".into(), SLO_LABEL.into()];
+    let mut groups: Vec<String> = defs
+        .spec
+        .slos
+        .iter()
+        .filter(both)
+        .filter_map(|o| o.group_by.clone())
+        .collect();
+    groups.sort();
+    groups.dedup();
+    equal.extend(
+        groups
+            .into_iter()
+            .filter(|g| !equal.contains(g))
+            .collect::<Vec<_>>(),
+    );
+    Some(InhibitRule {
+        source_matchers: vec![format!("{TIER_LABEL}=\"page\"")],
+        target_matchers: vec![format!("{TIER_LABEL}=\"ticket\"")],
+        equal,
+    })
+}
+
 pub fn secret_path(r: &SecretKeyRef) -> String {
     format!("{SECRETS_DIR}/{}/{}", r.secret, r.key)
 }
@@ -245,11 +280,19 @@ pub fn config(defs: &Definitions) -> AmConfig {
         routes,
         ..Default::default()
     };
-    let inhibit_rules = vec![InhibitRule {
+    let mut target = vec!["severity=~\"warning|info\"".to_string()];
+    if tier_inhibition(defs).is_some() {
+        target.push(format!(
+            "{}!=\"ticket\"",
+            crate::generate::budgets::TIER_LABEL
+        ));
+    }
+    let mut inhibit_rules = vec![InhibitRule {
         source_matchers: vec!["severity=\"critical\"".into()],
-        target_matchers: vec!["severity=~\"warning|info\"".into()],
+        target_matchers: target,
         equal: n.inhibition.equal.clone(),
     }];
+    inhibit_rules.extend(tier_inhibition(defs));
     let mut receivers: Vec<AmReceiver> = n.receivers.iter().map(|r| receiver(defs, r)).collect();
     receivers.push(AmReceiver {
         name: NULL_RECEIVER.into(),

@@ -24,8 +24,9 @@ use crate::generate::alertmanager::{self, AmConfig, Route};
 use crate::generate::dashboards::{self, Kind};
 use crate::generate::expr::GuardKind;
 use crate::generate::rules::{self, Rule};
+use crate::generate::slo_docs;
 use crate::load::{self, Loaded};
-use crate::model::{fmt_num, Alert, AlertSeverity, Cluster, SloKind, Unit};
+use crate::model::{fmt_num, Alert, AlertSeverity, Cluster, SloKind, Tier, Unit};
 use crate::source::Source;
 
 use crate::generate::gitops;
@@ -41,6 +42,7 @@ pub const DASHBOARDS_BLOCK: &str = "dashboards";
 pub const ROUTING_BLOCK: &str = "routing";
 pub const DR_BLOCK: &str = "dr";
 pub const GITOPS_BLOCK: &str = "gitops";
+pub const SLOS_BLOCK: &str = "slos";
 /// Text a new runbook skeleton carries where a person must write; a page that still holds
 /// it gets a `docs/runbook-to-write` warning.
 pub const TO_WRITE: &str = "_À rédiger._";
@@ -170,10 +172,11 @@ pub fn expected_blocks(l: &Loaded) -> BTreeMap<String, BTreeMap<String, String>>
             .collect();
         let a = l.defs.spec.alerts.iter().find(|a| a.name == name);
         let mut b = BTreeMap::new();
-        b.insert(
-            RUNBOOK_BLOCK.to_string(),
-            runbook_block(l, &am, &name, a, &mine),
-        );
+        let block = match slo_docs::slo_of_alert(l, &name) {
+            Some(o) => slo_runbook_block(l, &am, o, &mine),
+            None => runbook_block(l, &am, &name, a, &mine),
+        };
+        b.insert(RUNBOOK_BLOCK.to_string(), block);
         out.insert(runbook_page(&name), b);
     }
     let mut b = BTreeMap::new();
@@ -185,6 +188,20 @@ pub fn expected_blocks(l: &Loaded) -> BTreeMap<String, BTreeMap<String, String>>
     b.insert(ROUTING_BLOCK.to_string(), routing_block(l, &am));
     b.insert(DR_BLOCK.to_string(), dr_block(l));
     b.insert(GITOPS_BLOCK.to_string(), gitops_block(l));
+    if !l.defs.spec.slos.is_empty() {
+        let receivers = |o: &crate::model::Slo, t: Tier| {
+            let rule = deployed.iter().find(|d| {
+                d.rule.alert.as_deref() == Some(o.alert_name().as_str())
+                    && d.rule
+                        .labels
+                        .get(crate::generate::budgets::TIER_LABEL)
+                        .map(String::as_str)
+                        == Some(t.as_str())
+            });
+            receivers_text(l, &am, rule.map(|d| &d.rule))
+        };
+        b.insert(SLOS_BLOCK.to_string(), slo_docs::slo_table(l, receivers));
+    }
     out.insert(OBSERVABILITY_PAGE.to_string(), b);
     out
 }
@@ -201,7 +218,7 @@ pub struct Deployed<'a> {
 pub fn deployed_alerts(l: &Loaded) -> Vec<Deployed<'_>> {
     let mut out = Vec::new();
     for c in &l.defs.spec.clusters {
-        let cr = rules::cluster_rules(l, c);
+        let cr = crate::generate::rule_set::cluster_rules(l, c);
         let all: Vec<&Rule> = cr.groups.iter().flat_map(|g| g.rules.iter()).collect();
         for r in all.iter().filter(|r| r.alert.is_some()) {
             out.push(Deployed {
@@ -431,7 +448,15 @@ fn skeleton(l: &Loaded, path: &str, blocks: &BTreeMap<String, String>) -> String
         .alerts
         .iter()
         .find(|a| runbook_page(&a.name) == path)
-        .map(|a| format!("# Runbook : {}\n\n", a.name));
+        .map(|a| format!("# Runbook : {}\n\n", a.name))
+        .or_else(|| {
+            l.defs
+                .spec
+                .slos
+                .iter()
+                .find(|o| runbook_page(&o.alert_name()) == path)
+                .map(|o| format!("# Runbook : {}\n\n", o.alert_name()))
+        });
     s.push_str(&title.unwrap_or_else(|| "# Observabilité\n\n".into()));
     for (id, body) in blocks {
         s.push_str(&begin_marker(id));
@@ -721,9 +746,13 @@ fn threshold_row(l: &Loaded, name: &str, a: Option<&Alert>) -> String {
 /// The part of a runbook block about one cluster: dashboard links, the alert's
 /// expression and the recording rules it reads.
 fn cluster_section(l: &Loaded, d: &Deployed) -> String {
+    titled_cluster_section(l, d, &format!("Cluster `{}`", d.cluster.name))
+}
+
+/// [`cluster_section`] under the heading `title`.
+fn titled_cluster_section(l: &Loaded, d: &Deployed, title: &str) -> String {
     let mut s = String::new();
-    let c = &d.cluster.name;
-    s.push_str(&format!("### Cluster `{c}`\n\n"));
+    s.push_str(&format!("### {title}\n\n"));
     if let Some(url) = d.rule.annotations.get("dashboard_url") {
         s.push_str(&dashboard_links(l, d, url));
     }
@@ -739,6 +768,86 @@ fn cluster_section(l: &Loaded, d: &Deployed) -> String {
             ));
         }
         s.push_str("```\n\n");
+    }
+    s
+}
+
+/// The runbook block of an SLO's burn-rate alert: the SLO, its budget, then one set of
+/// rows per tier (threshold, `for`, severity, receivers), and each cluster's expressions.
+fn slo_runbook_block(
+    l: &Loaded,
+    am: &AmConfig,
+    o: &crate::model::Slo,
+    deployed: &[&Deployed],
+) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("\n> Bloc généré depuis les définitions `{}` : pour le modifier, changer le SLO (`spec.slos`) puis lancer `kubectl luneo-obs docs`.\n\n", l.defs.metadata.name));
+    s.push_str(&format!(
+        "**Ce que signifie l'alerte** : {}\n\n",
+        slo_docs::meaning(o)
+    ));
+    let mut rows: Vec<(String, String)> = vec![("Alerte".into(), format!("`{}`", o.alert_name()))];
+    rows.extend(slo_docs::common_rows(l, o));
+    let tier_rule = |t: Tier| {
+        deployed
+            .iter()
+            .find(|d| {
+                d.rule
+                    .labels
+                    .get(crate::generate::budgets::TIER_LABEL)
+                    .map(String::as_str)
+                    == Some(t.as_str())
+            })
+            .map(|d| &d.rule)
+    };
+    for t in &o.tiers {
+        let tier = slo_docs::tier_fr(*t);
+        let rule = tier_rule(*t);
+        rows.push((
+            format!("Seuil ({tier})"),
+            slo_docs::tier_threshold_row(o, *t),
+        ));
+        rows.push((
+            format!("Durée avant déclenchement ({tier})"),
+            rule.and_then(|r| r.for_.clone())
+                .map(|f| format!("`{f}`"))
+                .unwrap_or_default(),
+        ));
+        rows.push((
+            format!("Sévérité ({tier})"),
+            rule.and_then(|r| r.labels.get("severity").cloned())
+                .map(|v| format!("`{v}`"))
+                .unwrap_or_default(),
+        ));
+        rows.push((
+            format!("Notification ({tier})"),
+            receivers_text(l, am, rule),
+        ));
+    }
+    let mut clusters: Vec<String> = deployed.iter().map(|d| d.cluster.name.clone()).collect();
+    clusters.dedup();
+    rows.push(("Clusters".into(), code_list(&clusters)));
+    rows.push((
+        "Test de reprise (DR)".into(),
+        "non concernée par les silences DR".into(),
+    ));
+    s.push_str("| Champ | Valeur |\n| --- | --- |\n");
+    for (k, v) in rows {
+        s.push_str(&format!("| {k} | {} |\n", cell(&v)));
+    }
+    s.push('\n');
+    for d in deployed {
+        let tier = d
+            .rule
+            .labels
+            .get(crate::generate::budgets::TIER_LABEL)
+            .cloned()
+            .unwrap_or_default();
+        s.push_str(&titled_cluster_section(
+            l,
+            d,
+            &format!("Cluster `{}`, palier `{tier}`", d.cluster.name),
+        ));
     }
     s
 }
@@ -891,7 +1000,7 @@ fn dashboard_links(l: &Loaded, d: &Deployed, url: &str) -> String {
     let mut names = input_names(d);
     if names.is_empty() {
         // Raw-metric expression (no traffic): the recording rules computed from the same metric.
-        let all = rules::cluster_rules(l, d.cluster);
+        let all = crate::generate::rule_set::cluster_rules(l, d.cluster);
         for r in all.groups.iter().flat_map(|g| g.rules.iter()) {
             if let Some(n) = &r.record {
                 if raw_metrics(&d.rule.expr)
@@ -1061,6 +1170,42 @@ fn alert_table(l: &Loaded, am: &AmConfig, deployed: &[Deployed]) -> String {
             .collect();
         let first = mine.first().map(|d| &d.rule);
         let clusters: Vec<String> = mine.iter().map(|d| d.cluster.name.clone()).collect();
+        if let Some(o) = slo_docs::slo_of_alert(l, &name) {
+            for t in &o.tiers {
+                let tier: Vec<&Deployed> = mine
+                    .iter()
+                    .copied()
+                    .filter(|d| {
+                        d.rule
+                            .labels
+                            .get(crate::generate::budgets::TIER_LABEL)
+                            .map(String::as_str)
+                            == Some(t.as_str())
+                    })
+                    .collect();
+                let rule = tier.first().map(|d| &d.rule);
+                let clusters: Vec<String> = tier.iter().map(|d| d.cluster.name.clone()).collect();
+                let what = format!(
+                    "taux de consommation du budget du SLO `{}` ({} % sur {})",
+                    o.name,
+                    fmt_num(o.objective),
+                    o.window
+                );
+                s.push_str(&table_row(
+                    l,
+                    am,
+                    &name,
+                    [
+                        format!("`{name}` ({})", slo_docs::tier_fr(*t)),
+                        what,
+                        slo_docs::tier_threshold(o, *t),
+                    ],
+                    rule,
+                    &clusters,
+                ));
+            }
+            continue;
+        }
         let a = l.defs.spec.alerts.iter().find(|a| a.name == name);
         let (expr, thr) = match a {
             Some(a) => (expression_summary(l, a), threshold_text(a)),
@@ -1069,30 +1214,50 @@ fn alert_table(l: &Loaded, am: &AmConfig, deployed: &[Deployed]) -> String {
                 generated_threshold(l, &name).0,
             ),
         };
-        let row = [
-            format!("`{name}`"),
-            expr,
-            thr,
-            first
-                .and_then(|r| r.for_.clone())
-                .unwrap_or_else(|| "-".into()),
-            first
-                .and_then(|r| r.labels.get("severity").cloned())
-                .unwrap_or_default(),
-            clusters.join(", "),
-            receivers_text(l, am, first),
-            format!(
-                "[{}]({})",
-                runbook_page(&name).trim_start_matches("runbooks/"),
-                runbook_page(&name)
-            ),
-        ];
-        s.push_str("| ");
-        s.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
-        s.push_str(" |\n");
+        s.push_str(&table_row(
+            l,
+            am,
+            &name,
+            [format!("`{name}`"), expr, thr],
+            first,
+            &clusters,
+        ));
     }
     s.push('\n');
     s
+}
+
+/// One row of the alert table: the name, expression and threshold cells, then what the
+/// deployed rule says (`for`, severity), its clusters, receivers and runbook.
+fn table_row(
+    l: &Loaded,
+    am: &AmConfig,
+    name: &str,
+    head: [String; 3],
+    rule: Option<&Rule>,
+    clusters: &[String],
+) -> String {
+    let [name_cell, expr, thr] = head;
+    let row = [
+        name_cell,
+        expr,
+        thr,
+        rule.and_then(|r| r.for_.clone())
+            .unwrap_or_else(|| "-".into()),
+        rule.and_then(|r| r.labels.get("severity").cloned())
+            .unwrap_or_default(),
+        clusters.join(", "),
+        receivers_text(l, am, rule),
+        format!(
+            "[{}]({})",
+            runbook_page(name).trim_start_matches("runbooks/"),
+            runbook_page(name)
+        ),
+    ];
+    format!(
+        "| {} |\n",
+        row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+    )
 }
 
 fn dashboards_block(l: &Loaded) -> String {

@@ -52,7 +52,17 @@ pub fn overlay_dir(l: &Loaded, c: &Cluster) -> String {
 }
 
 pub fn rules_file(l: &Loaded, c: &Cluster) -> String {
-    format!("{}/alerts/prometheus-rules.yaml", overlay_dir(l, c))
+    format!("{}/{RULES_FILE}", overlay_dir(l, c))
+}
+
+/// The overlay's PrometheusRule of the alerts and recording rules.
+pub const RULES_FILE: &str = "alerts/prometheus-rules.yaml";
+/// The overlay's PrometheusRule of the SLOs (when the cluster has any).
+pub const SLO_RULES_FILE: &str = "alerts/slo-rules.yaml";
+
+/// Whether a path of the tree is one of the overlays' PrometheusRule files.
+pub fn is_rules_file(path: &str) -> bool {
+    path.ends_with(RULES_FILE) || path.ends_with(SLO_RULES_FILE)
 }
 
 pub fn application_path(l: &Loaded, c: &Cluster) -> String {

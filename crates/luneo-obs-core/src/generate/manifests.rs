@@ -38,11 +38,16 @@ pub fn build(l: &Loaded) -> (BTreeMap<String, String>, Vec<ClusterOutput>) {
     let mut outs = Vec::new();
     let head = header(l);
     for c in &l.defs.spec.clusters {
-        let cr = rules::cluster_rules(l, c);
+        let cr = crate::generate::rule_set::cluster_rules(l, c);
         let dir = overlay_dir(l, c);
         let pr = rules::prometheus_rule(&l.defs, &cr);
         files.insert(rules_file(l, c), format!("{head}{}", to_yaml(&pr)));
-        let mut resources = vec!["alerts/prometheus-rules.yaml".to_string()];
+        let mut resources = vec![crate::generate::layout::RULES_FILE.to_string()];
+        if let Some(slos) = rules::slo_prometheus_rule(&l.defs, &cr) {
+            let rel = crate::generate::layout::SLO_RULES_FILE;
+            files.insert(format!("{dir}/{rel}"), format!("{head}{}", to_yaml(&slos)));
+            resources.push(rel.to_string());
+        }
         for (rel, content) in crate::generate::dashboards::configmaps(&l.defs, c) {
             files.insert(format!("{dir}/{rel}"), format!("{head}{content}"));
             resources.push(rel);

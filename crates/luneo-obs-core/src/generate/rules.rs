@@ -35,6 +35,10 @@ pub struct RuleGroup {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub interval: Option<String>,
+    /// Most series (or alerts) each rule of the group may produce; beyond it the rule's
+    /// evaluation fails (Prometheus >= 2.31).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<u64>,
     pub rules: Vec<Rule>,
 }
 
@@ -54,6 +58,8 @@ pub enum Origin {
     Alert(usize),
     /// The Watchdog (`spec.notifications.watchdog`).
     Watchdog,
+    /// A rule of the SLO `spec.slos[i]`.
+    Slo(usize),
 }
 
 impl Origin {
@@ -66,6 +72,7 @@ impl Origin {
             Origin::GpuMetrics => "spec.metrics.gpu".into(),
             Origin::Alert(i) => format!("spec.alerts[{i}]"),
             Origin::Watchdog => "spec.notifications.watchdog".into(),
+            Origin::Slo(i) => format!("spec.slos[{i}]"),
         }
     }
 
@@ -100,10 +107,16 @@ pub struct ClusterRules {
 
 impl ClusterRules {
     fn push(&mut self, name: String, rules: Vec<(Rule, Origin)>) {
+        self.push_limited(name, None, rules);
+    }
+
+    /// Append a group whose rules may each produce at most `limit` series.
+    pub fn push_limited(&mut self, name: String, limit: Option<u64>, rules: Vec<(Rule, Origin)>) {
         let (rules, origins): (Vec<Rule>, Vec<Origin>) = rules.into_iter().unzip();
         self.groups.push(RuleGroup {
             name,
             interval: None,
+            limit,
             rules,
         });
         self.origins.push(origins);
@@ -286,7 +299,7 @@ pub fn dashboard_uid_for(defs: &Definitions, alert: &Alert, cluster: &Cluster) -
     }
 }
 
-fn queue_regex(defs: &Definitions, names: &[String]) -> String {
+pub(crate) fn queue_regex(defs: &Definitions, names: &[String]) -> String {
     let mut v: Vec<&str> = names
         .iter()
         .filter_map(|n| {
@@ -826,8 +839,9 @@ fn alert_rule(defs: &Definitions, a: &Alert, cluster: &Cluster) -> Rule {
     }
 }
 
-/// Build all rule groups of one cluster.
-pub fn cluster_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
+/// The rule groups of one cluster without its SLOs (see
+/// [`crate::generate::rule_set::cluster_rules`] for all of them).
+pub fn base_rules(l: &Loaded, cluster: &Cluster) -> ClusterRules {
     let defs = &l.defs;
     let s = Sel::new(defs, &cluster.name);
     let name = |part: &str| format!("luneo-obs.{}.{part}", cluster.name);
@@ -883,6 +897,7 @@ pub fn watchdog_group(defs: &Definitions, cluster: &Cluster) -> RuleGroup {
     RuleGroup {
         name: format!("luneo-obs.{}.watchdog", cluster.name),
         interval: None,
+        limit: None,
         rules: vec![
             Rule {
                 alert: Some(w.alert_name.clone()),
@@ -972,7 +987,55 @@ pub struct ObjectMeta {
     pub annotations: BTreeMap<String, String>,
 }
 
+/// Whether a rule group is an SLO's (`luneo-obs.<cluster>.slo.<name>`): those go to the
+/// cluster's second PrometheusRule (see [`slo_prometheus_rule`]).
+pub fn is_slo_group(g: &RuleGroup) -> bool {
+    g.name.contains(".slo.")
+}
+
+/// The cluster's PrometheusRule: every group but the SLOs'.
 pub fn prometheus_rule(defs: &Definitions, cr: &ClusterRules) -> PrometheusRule {
+    let groups = cr
+        .groups
+        .iter()
+        .filter(|g| !is_slo_group(g))
+        .cloned()
+        .collect();
+    rule_object(
+        defs,
+        cr,
+        format!("{}-obs-{}", defs.metadata.name, cr.cluster),
+        groups,
+    )
+}
+
+/// The cluster's PrometheusRule of the SLOs' groups (`<name>-obs-<cluster>-slos`), when it
+/// has SLOs: one object of its own, like Sloth's and Pyrra's, whose size does not depend
+/// on the number of queues and routes the alerts list (each object stays under the
+/// apply limit on its own).
+pub fn slo_prometheus_rule(defs: &Definitions, cr: &ClusterRules) -> Option<PrometheusRule> {
+    let groups: Vec<RuleGroup> = cr
+        .groups
+        .iter()
+        .filter(|g| is_slo_group(g))
+        .cloned()
+        .collect();
+    (!groups.is_empty()).then(|| {
+        rule_object(
+            defs,
+            cr,
+            format!("{}-obs-{}-slos", defs.metadata.name, cr.cluster),
+            groups,
+        )
+    })
+}
+
+fn rule_object(
+    defs: &Definitions,
+    cr: &ClusterRules,
+    name: String,
+    groups: Vec<RuleGroup>,
+) -> PrometheusRule {
     let mut labels = defs.spec.kubernetes.rule_selector.clone();
     labels.insert("app.kubernetes.io/name".into(), "luneo-obs".into());
     labels.insert("app.kubernetes.io/managed-by".into(), "luneo-obs".into());
@@ -981,14 +1044,12 @@ pub fn prometheus_rule(defs: &Definitions, cr: &ClusterRules) -> PrometheusRule 
         api_version: "monitoring.coreos.com/v1".into(),
         kind: "PrometheusRule".into(),
         metadata: ObjectMeta {
-            name: format!("{}-obs-{}", defs.metadata.name, cr.cluster),
+            name,
             namespace: Some(defs.spec.kubernetes.namespace.clone()),
             labels,
             annotations: BTreeMap::new(),
         },
-        spec: PrometheusRuleSpec {
-            groups: cr.groups.clone(),
-        },
+        spec: PrometheusRuleSpec { groups },
     }
 }
 

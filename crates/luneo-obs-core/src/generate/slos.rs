@@ -281,6 +281,8 @@ fn panel_definitions(defs: &Definitions, kinds: &[SloKind]) -> Definitions {
     d.spec.queues = queues;
     d.spec.gitops = None;
     d.spec.dashboards = Default::default();
+    // The panel judges alert thresholds; the SLOs' budgets are not part of its copy.
+    d.spec.slos.clear();
     d
 }
 

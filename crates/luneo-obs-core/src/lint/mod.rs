@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod names;
 pub mod notifications;
 pub mod secrets;
+pub mod slos;
 
 use crate::diag::registry as codes;
 use crate::diag::{Check, Diagnostic, Severity};
@@ -53,6 +54,7 @@ pub const LINTS: &[LintFn] = &[
     metrics::buckets,
     metrics::queue_names,
     alerts::each_alert,
+    slos::each_slo,
     notifications::receivers,
     notifications::receiver_secrets,
     notifications::routes,

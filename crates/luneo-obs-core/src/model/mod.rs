@@ -5,6 +5,7 @@
 
 pub mod dashboard_kind;
 pub mod duration;
+pub mod slo;
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use dashboard_kind::DashboardKind;
 pub use duration::Duration;
+pub use slo::{LatencySli, RatioSli, Sli, SliHistogram, SliKind, Slo, Tier};
 
 pub const API_VERSION: &str = "luneo.io/v1alpha1";
 pub const KIND: &str = "ObservabilityDefinitions";
@@ -60,6 +62,10 @@ model! {
         pub queues: Vec<Queue>,
         /// Alerts. Each alert carries its own threshold: the single place it is defined.
         pub alerts: Vec<Alert>,
+        /// Service-level objectives: an objective over a window, an SLI, and the
+        /// multi-window multi-burn-rate alerts of their error budget.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub slos: Vec<Slo>,
         /// GitOps delivery (Argo CD). Absent: no Application is generated.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub gitops: Option<Gitops>,
@@ -174,6 +180,10 @@ model! {
         pub histogram: String,
         pub unit: Unit,
         pub queue_label: String,
+        /// Upper bounds of the histogram buckets, in `unit` (needed by a latency SLO on
+        /// it: its threshold must be one of them).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub buckets: Vec<f64>,
     }
 
     pub struct GpuMetrics {

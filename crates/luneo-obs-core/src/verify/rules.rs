@@ -655,6 +655,7 @@ mod tests {
         RuleGroup {
             name: "g".into(),
             interval: None,
+            limit: None,
             rules: vec![Rule {
                 alert: Some("A".into()),
                 expr: expr.into(),

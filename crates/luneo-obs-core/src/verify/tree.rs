@@ -125,7 +125,7 @@ pub fn check_tree(
                     Diagnostic::error(&codes::MANIFESTS_DRIFT, &at(path), Pos { line, column: 1 }, format!("the file differs from what the definitions produce (first difference at line {line}):\n{diff}"))
                         .with_hint("generated files are never edited by hand: change the definitions and run `kubectl luneo-obs generate`"),
                 );
-                if path.ends_with("prometheus-rules.yaml") {
+                if crate::generate::layout::is_rules_file(path) {
                     out.extend(check_rules_file(&at(path), have, l));
                 }
             }

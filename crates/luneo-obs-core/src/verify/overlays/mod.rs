@@ -518,16 +518,17 @@ mod tests {
             .map(Diagnostic::render)
             .collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
-        // One size report per object: 2 PrometheusRules, 2 + 3 dashboard ConfigMaps.
+        // One size report per object: 2 x 2 PrometheusRules (alerts, SLOs), 2 + 3
+        // dashboard ConfigMaps.
         let sizes: Vec<&Diagnostic> = d
             .iter()
             .filter(|x| x.code == "overlay/object-size")
             .collect();
-        assert_eq!(sizes.len(), 7, "{sizes:?}");
+        assert_eq!(sizes.len(), 9, "{sizes:?}");
         assert!(sizes
             .iter()
             .all(|x| x.severity == Severity::Info && x.message.contains("margin")));
-        assert_eq!(object_sizes(&files).len(), 7);
+        assert_eq!(object_sizes(&files).len(), 9);
     }
 
     #[test]
