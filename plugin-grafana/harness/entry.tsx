@@ -34,6 +34,7 @@ window.__harness = {
     warning: theme.colors.warning.main,
     critical: theme.colors.error.main,
     nodata: theme.colors.text.disabled,
+    pending: theme.colors.info.main,
   },
 };
 
@@ -85,19 +86,51 @@ function loadPlugin(src: string): Promise<PanelPlugin> {
   });
 }
 
-/** One frame per key; a key `refId/series` is a series of query `refId` named by its legend. */
-function frames(s: { values: Record<string, number | null> }) {
+type Alerts = Array<Record<string, string>>;
+
+/** The query refId of a value key: `SLO/<name>/<which>[/<group>]` belongs to query `SLO/<name>/<which>`, `refId/series` to `refId`. */
+function refIdOf(key: string): string {
+  const parts = key.split('/');
+  return parts[0] === 'SLO' ? parts.slice(0, 3).join('/') : parts[0];
+}
+
+/**
+ * One frame per key (a key `refId/series` is a series of query `refId` named by its
+ * legend), and one `ALERTS` frame per alert label set, as Grafana's Prometheus data
+ * source returns an instant vector (the labels on the value field).
+ */
+function frames(s: { values: Record<string, number | null>; alerts?: Alerts }) {
   const t0 = Date.now() - 5 * 60_000;
-  return Object.entries(s.values).map(([key, v]) =>
+  const values = Object.entries(s.values).map(([key, v]) =>
     createDataFrame({
-      refId: key.split('/')[0],
-      name: key.includes('/') ? key : undefined,
+      refId: refIdOf(key),
+      name: key !== refIdOf(key) ? key : undefined,
       fields: [
         { name: 'Time', type: FieldType.time, values: v === null ? [] : [t0, t0 + 30_000] },
-        { name: 'Value', type: FieldType.number, values: v === null ? [] : [v, v], config: key.includes('/') ? { displayNameFromDS: key } : {} },
+        { name: 'Value', type: FieldType.number, values: v === null ? [] : [v, v], config: key !== refIdOf(key) ? { displayNameFromDS: key } : {} },
       ],
     })
   );
+  const alerts = (s.alerts ?? []).map((labels) =>
+    createDataFrame({
+      refId: 'ALERTS',
+      fields: [
+        { name: 'Time', type: FieldType.time, values: [t0] },
+        { name: 'Value', type: FieldType.number, values: [1], labels },
+      ],
+    })
+  );
+  return [...values, ...alerts];
+}
+
+/** The panel's height in a scenario (260 px unless it says). */
+function heightOf(s: Scenario): number {
+  return 'height' in s && typeof s.height === 'number' ? s.height : 260;
+}
+
+/** What Grafana puts in `data.request`: the panel's targets (the ALERTS query among them when the scenario has one). */
+function request(refIds: string[]) {
+  return { targets: refIds.map((refId) => ({ refId })) } as unknown as grafanaData.DataQueryRequest;
 }
 
 async function main() {
@@ -115,7 +148,7 @@ async function main() {
     fieldConfig: { defaults: {}, overrides: [] },
     transparent: false,
     width: 1180,
-    height: 110,
+    height: 260,
     renderCounter: 0,
     title: 'SLO health',
     eventBus: {},
@@ -126,10 +159,16 @@ async function main() {
   const items = fixtures.scenarios.map((s: Scenario) => (
     <section key={s.id} data-scenario={s.id} style={{ marginBottom: 16 }}>
       <h3 style={{ margin: '4px 0', fontSize: 14, fontWeight: 500 }}>{s.title}</h3>
-      <div style={{ height: 118, width: 1180 }}>
+      <div style={{ height: heightOf(s), width: 1180 }}>
         <Panel
           {...common}
-          data={{ state: LoadingState.Done, series: frames(s), timeRange }}
+          height={heightOf(s)}
+          data={{
+            state: LoadingState.Done,
+            series: frames(s as { values: Record<string, number | null>; alerts?: Alerts }),
+            timeRange,
+            request: request('alerts' in s ? ['ALERTS'] : []),
+          }}
           options={{ ...defaults, cluster: '$cluster', tileMinWidth: 200 }}
           replaceVariables={(v: string) => v.replace('$cluster', s.cluster)}
         />
@@ -142,6 +181,7 @@ async function main() {
     // A target whose legend names its series (`Alert/{{queue}}`) gets the fixture's
     // series of that refId; the others one frame under their refId.
     const fixture = fixtures.generated.values as Record<string, number>;
+    const alerts = fixtures.generated.alerts as Alerts;
     const values = Object.fromEntries(
       g.panel.targets.flatMap((t) =>
         t.legendFormat === t.refId
@@ -154,10 +194,16 @@ async function main() {
     return (
       <section key={g.id} data-scenario={g.id} style={{ marginBottom: 16 }}>
         <h3 style={{ margin: '4px 0', fontSize: 14, fontWeight: 500 }}>{g.id} (panel of the generated dashboard)</h3>
-        <div style={{ height: 118, width: 1180 }}>
+        <div style={{ height: 360, width: 1180 }}>
           <Panel
             {...common}
-            data={{ state: LoadingState.Done, series: frames({ values }), timeRange }}
+            height={360}
+            data={{
+              state: LoadingState.Done,
+              series: frames({ values, alerts: alerts.filter((a) => a.cluster === g.cluster) }),
+              timeRange,
+              request: request(g.panel.targets.map((t) => t.refId)),
+            }}
             options={{ ...defaults, ...g.panel.options }}
             replaceVariables={(v: string) => v.replace('$cluster', g.cluster)}
           />

@@ -69,12 +69,13 @@ for (const g of fixtures.generated.dashboards) {
       clusterVar === undefined ? panel.options.cluster === g.cluster : panel.options.cluster === '$cluster' && clusterVar.current?.value === g.cluster,
       `${panel.options.cluster} / ${clusterVar?.current?.value}`,
     ]);
-    generated.push({ id, cluster: clusterVar?.current?.value ?? g.cluster, panel, expect: g.expect });
+    generated.push({ id, cluster: clusterVar?.current?.value ?? g.cluster, panel, expect: g.expect, expectBudgets: g.expectBudgets });
   } catch (e) {
     generatedChecks.push([`${id}: generated dashboard readable`, false, e.message]);
   }
 }
-const allScenarios = fixtures.scenarios.concat(generated.map((g) => ({ id: g.id, expect: g.expect })));
+const allScenarios = fixtures.scenarios.concat(generated.map((g) => ({ id: g.id, expect: g.expect, expectBudgets: g.expectBudgets })));
+const LABELS = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', nodata: 'NO DATA', pending: 'PENDING' };
 
 let passed = 0;
 let failed = 0;
@@ -100,6 +101,63 @@ async function normalise(page, colour) {
   }, colour);
 }
 
+/** The alert states, budgets, roll-ups and summary a scenario expects (written by hand in scenarios.json). */
+async function checkStates(page, policy, s, theme) {
+  const scope = `[data-scenario="${s.id}"]`;
+  for (const [ref, want] of Object.entries(s.expectStates ?? {})) {
+    const got = await page.$eval(`${scope} [data-ref-id="${ref}"] [data-testid="slo-alert-state"]`, (el) => el.getAttribute('data-alert-state')).catch(() => null);
+    check(`${policy}/${s.id}/${ref}: alert ${want}`, got === want, String(got));
+  }
+  for (const [ref, want] of Object.entries(s.expectSeries ?? {})) {
+    const got = await page.$eval(`${scope} [data-ref-id="${ref}"] [data-testid="slo-alert-state"]`, (el) => el.textContent).catch(() => null);
+    check(`${policy}/${s.id}/${ref}: says "${want}"`, got === want, String(got));
+  }
+  if (s.expectBudgets) {
+    const budgets = await page.$$eval(`${scope} [data-testid="slo-budget"]`, (els) =>
+      els.map((el) => ({
+        slo: el.getAttribute('data-slo'),
+        status: el.getAttribute('data-status'),
+        border: getComputedStyle(el).borderLeftColor,
+        left: el.querySelector('[data-testid="slo-budget-left"]')?.textContent ?? '',
+        burn: el.querySelector('[data-testid="slo-burn-rate"]')?.textContent ?? '',
+        runbook: el.querySelector('a')?.getAttribute('href') ?? '',
+      }))
+    );
+    check(`${policy}/${s.id}: one budget tile per SLO (${Object.keys(s.expectBudgets).join(', ')})`, JSON.stringify(budgets.map((b) => b.slo)) === JSON.stringify(Object.keys(s.expectBudgets)), budgets.map((b) => b.slo).join(', '));
+    for (const b of budgets) {
+      const [status, left, burn] = s.expectBudgets[b.slo] ?? [];
+      const want = await normalise(page, theme[status]);
+      check(
+        `${policy}/${s.id}/SLO ${b.slo}: ${status}, "${left}", "${burn}", runbook`,
+        b.status === status && b.border === want && b.left === left && b.burn.startsWith(burn) && b.runbook.endsWith('-budget-burn.md'),
+        JSON.stringify(b)
+      );
+    }
+  }
+  for (const [id, [status, counts]] of Object.entries(s.expectRollups ?? {})) {
+    const r = await page
+      .$eval(`${scope} [data-rollup-id="${id}"]`, (el) => ({
+        status: el.getAttribute('data-status'),
+        border: getComputedStyle(el).borderLeftColor,
+        counts: el.querySelector('[data-testid="slo-rollup-counts"]')?.textContent ?? '',
+        first: el.querySelector('[data-testid="slo-rollup-member"]')?.getAttribute('data-status') ?? '',
+        members: el.querySelectorAll('[data-testid="slo-rollup-member"]').length,
+        height: el.getBoundingClientRect().height,
+      }))
+      .catch(() => null);
+    const want = await normalise(page, theme[status]);
+    check(
+      `${policy}/${s.id}/${id}: one roll-up tile, ${status} (the worst member, listed first), "${counts}", a few members, fits its row`,
+      r !== null && r.status === status && r.border === want && r.counts === counts && r.first === status && r.members > 0 && r.members <= 4 && r.height < 200,
+      JSON.stringify(r)
+    );
+  }
+  if (s.expectWorst) {
+    const worst = await page.$eval(`${scope} [data-testid="slo-summary"]`, (el) => el.getAttribute('data-status')).catch(() => null);
+    check(`${policy}/${s.id}: summary shows the worst state, ${s.expectWorst}`, worst === s.expectWorst, String(worst));
+  }
+}
+
 async function runPolicy(context, policy) {
   const server = await serve(root, policy);
   const page = await context.newPage();
@@ -120,7 +178,7 @@ async function runPolicy(context, policy) {
     const harnessError = await page.evaluate(() => window.__harness.error ?? null);
     check(`${policy}: harness loaded module.js through the AMD shim`, harnessError === null, harnessError ?? '');
     const defaults = await page.evaluate(() => window.__harness.defaults ?? null);
-    check(`${policy}: plugin.defaults from the options builder`, JSON.stringify(defaults) === JSON.stringify({ cluster: '', definitions: '', tileMinWidth: 180 }), JSON.stringify(defaults));
+    check(`${policy}: plugin.defaults from the options builder`, JSON.stringify(defaults) === JSON.stringify({ cluster: '', definitions: '', tileMinWidth: 180, rollupAbove: 6 }), JSON.stringify(defaults));
     const requested = await page.evaluate(() => window.__harness.requested);
     check(`${policy}: module.js asked the host for its dependencies`, requested.includes('@grafana/data') && requested.includes('react'), requested.join(', '));
     // Wait until every scenario shows tiles or an error (bounded).
@@ -154,13 +212,14 @@ async function runPolicy(context, policy) {
       check(`${policy}/${s.id}: one tile per SLO, statuses ${JSON.stringify(s.expect)}`, JSON.stringify(got) === JSON.stringify(s.expect), JSON.stringify(got));
       for (const t of tiles) {
         const want = await normalise(page, theme[t.status]);
-        const label = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', nodata: 'NO DATA' }[t.status];
+        const label = LABELS[t.status];
         const labelShown = (await page.$eval(`[data-scenario="${s.id}"] [data-ref-id="${t.ref}"] [data-testid="slo-status"]`, (el) => el.innerText)).trim();
         check(`${policy}/${s.id}/${t.ref}: ${t.status} in the theme colour, label ${label}`, t.border === want && labelShown === label, `border ${t.border} want ${want}, label ${labelShown}`);
         if (t.status === 'nodata') {
           check(`${policy}/${s.id}/${t.ref}: says "No data"`, t.text.includes('No data'), t.text);
         }
       }
+      await checkStates(page, policy, s, theme);
     }
     const violations = await page.evaluate(() => window.__csp);
     const wasmRefused = violations.some((v) => v.directive === 'script-src' && v.blocked === 'wasm-eval');

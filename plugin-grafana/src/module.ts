@@ -26,4 +26,11 @@ export const plugin = new PanelPlugin<SloHealthOptions>(SloHealthPanel).setPanel
       defaultValue: 180,
       settings: { min: 100, max: 600, integer: true },
     })
+    .addNumberInput({
+      path: 'rollupAbove',
+      name: 'Roll up above',
+      description: 'An alert with more tiles than this (one per queue) shows as one tile: its worst state, the count per state and the worst queues.',
+      defaultValue: 6,
+      settings: { min: 1, max: 1000, integer: true },
+    })
 );

@@ -24,3 +24,14 @@ export function seriesFrame(refId: string, values: Array<number | null>, legend?
 export function framesFor(values: Record<string, Sample>): DataFrame[] {
   return Object.entries(values).map(([refId, v]) => seriesFrame(refId, [typeof v === 'number' ? v : null]));
 }
+
+/** An `ALERTS` series as Grafana's Prometheus data source returns it (labels on the value field). */
+export function alertFrame(labels: Record<string, string>): DataFrame {
+  return createDataFrame({
+    refId: 'ALERTS',
+    fields: [
+      { name: 'Time', type: FieldType.time, values: [1_700_000_000_000] },
+      { name: 'Value', type: FieldType.number, values: [1], labels, config: { displayNameFromDS: `ALERTS/${labels.alertname}/${labels.alertstate}` } },
+    ],
+  });
+}

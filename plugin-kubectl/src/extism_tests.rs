@@ -237,6 +237,33 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
             };
             values.insert(s["id"].as_str().unwrap().to_string(), Some(v));
         }
+        // Budgets and the alerts' real state: one SLO burning, one alert firing.
+        for (k, v) in [
+            ("SLO/api-availability/window", 0.001),
+            ("SLO/api-availability/now", 0.072),
+            ("SLO/queue-jobs-duration/window/luneo-render", 0.012),
+        ] {
+            values.insert(k.to_string(), Some(obs::health::Sample::Number(v)));
+        }
+        let alerts: Vec<BTreeMap<String, String>> = [
+            [
+                ("alertname", "ApiErrorRate"),
+                ("alertstate", "firing"),
+                ("cluster", "primary"),
+            ],
+            [
+                ("alertname", "ApiAvailabilityBudgetBurn"),
+                ("alertstate", "pending"),
+                ("cluster", "standby"),
+            ],
+        ]
+        .iter()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect();
         for cluster in [
             None,
             Some("primary".to_string()),
@@ -249,6 +276,7 @@ fn hosted_module_equals_native_core_for_luneo_and_every_corpus_file() {
                     definitions: defs.clone(),
                     cluster,
                     values: values.clone(),
+                    alerts: Some(alerts.clone()),
                 },
                 obs::health::evaluate_health,
                 what,

@@ -276,7 +276,7 @@ fn explain(
             alert: alert.unwrap_or_default(),
         })
         .map_err(Fatal)?;
-    if resp.ok && resp.alert.is_none() {
+    if resp.ok && resp.alert.is_none() && resp.slo.is_none() {
         if output == Output::Json {
             println!(
                 "{}",
@@ -304,6 +304,40 @@ fn explain(
                 if a.dr_expected { "yes" } else { "no" }
             );
         }
+        if !resp.slos.is_empty() {
+            println!();
+            println!(
+                "{:<22} {:<10} {:<7} {:<24} {:<30} CLUSTERS",
+                "SLO", "OBJECTIVE", "WINDOW", "BUDGET", "ALERT (TIERS)"
+            );
+            for o in &resp.slos {
+                let tiers: Vec<&str> = o.tiers.iter().map(|t| t.tier.as_str()).collect();
+                println!(
+                    "{:<22} {:<10} {:<7} {:<24} {:<30} {}",
+                    o.name,
+                    format!("{} %", fmt_num(o.objective)),
+                    o.window,
+                    format!(
+                        "{} % = {} min",
+                        fmt_num(round(o.budget * 100.0)),
+                        fmt_num(o.budget_minutes)
+                    ),
+                    format!("{} ({})", o.alert, tiers.join(", ")),
+                    o.clusters.join(",")
+                );
+            }
+        }
+        return Ok(0);
+    }
+    if let Some(o) = &resp.slo {
+        if output == Output::Json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(o).map_err(|e| Fatal(e.to_string()))?
+            );
+            return Ok(0);
+        }
+        print_slo(o);
         return Ok(0);
     }
     let Some(a) = &resp.alert else {
@@ -344,6 +378,64 @@ fn explain(
         println!("  expr [{}]:\n    {}", e.cluster, e.expr);
     }
     Ok(0)
+}
+
+/// `v` rounded to 10 significant decimals (0.5, not 0.49999999999999994).
+fn round(v: f64) -> f64 {
+    luneo_obs_core::model::slo::round_decimal(v)
+}
+
+fn fmt_num(v: f64) -> String {
+    luneo_obs_core::model::fmt_num(v)
+}
+
+fn print_slo(o: &luneo_obs_core::ops::api::SloExplanation) {
+    println!("{}  ({})", o.name, o.description);
+    println!(
+        "  objective:  {} % over {} ({} SLI)",
+        fmt_num(o.objective),
+        o.window,
+        o.sli
+    );
+    println!(
+        "  budget:     {} % of events, {} min of total outage over {}",
+        fmt_num(round(o.budget * 100.0)),
+        fmt_num(o.budget_minutes),
+        o.window
+    );
+    if let Some(g) = &o.group_by {
+        println!("  groups:     one SLO per `{g}`");
+    }
+    if let Some(n) = o.min_events {
+        println!("  guard:      at least {n} events over each long window");
+    }
+    println!("  alert:      {}", o.alert);
+    for t in &o.tiers {
+        let conds: Vec<String> = t
+            .conditions
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}x over {} and {} ({} % of the budget)",
+                    fmt_num(c.factor),
+                    c.long_window,
+                    c.short_window,
+                    fmt_num(round(c.budget_fraction * 100.0))
+                )
+            })
+            .collect();
+        println!(
+            "  {:<6}      {} for {}, {} -> {}",
+            t.tier,
+            t.severity,
+            t.r#for,
+            conds.join(" or "),
+            t.receivers.join(", ")
+        );
+    }
+    println!("  clusters:   {}", o.clusters.join(", "));
+    println!("  runbook:    {}", o.runbook_url);
+    println!("  defined at: {}:{}:{}", o.file, o.line, o.column);
 }
 
 fn run(cli: Cli) -> Result<u8, Fatal> {

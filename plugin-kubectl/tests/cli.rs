@@ -337,6 +337,40 @@ fn explain_shows_threshold_for_severity_clusters_and_runbook() {
 }
 
 #[test]
+fn explain_shows_each_slo_with_its_budget_tiers_and_receivers() {
+    let d = tmpdir("explain-slo");
+    // By the burn-rate alert's name or the SLO's: the same explanation.
+    let out = run(&["explain", "ApiAvailabilityBudgetBurn", "-o", "json"], &d);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(v["name"], "api-availability");
+    assert_eq!(v["objective"], 99.5);
+    assert_eq!(v["budget"], 0.005);
+    // 0.5 % of 30 days = 0.005 x 43200 min.
+    assert_eq!(v["budget_minutes"], 216.0);
+    assert_eq!(v["tiers"][0]["tier"], "page");
+    assert_eq!(v["tiers"][0]["conditions"][0]["factor"], 14.4);
+    assert_eq!(v["tiers"][0]["conditions"][1]["factor"], 6.0);
+    assert_eq!(
+        v["tiers"][0]["receivers"],
+        serde_json::json!(["slack-incident", "pagerduty"])
+    );
+    assert_eq!(v["tiers"][1]["tier"], "ticket");
+    assert_eq!(v["tiers"][1]["conditions"][0]["factor"], 3.0);
+    assert_eq!(v["tiers"][1]["conditions"][1]["factor"], 1.0);
+    assert_eq!(v["tiers"][1]["receivers"], serde_json::json!(["slack-sre"]));
+    let by_slo = run(&["explain", "api-availability", "-o", "json"], &d);
+    assert_eq!(by_slo.stdout, out.stdout);
+    // The listing ends with the SLO table.
+    let list = String::from_utf8_lossy(&run(&["explain"], &d).stdout).to_string();
+    assert!(
+        list.contains("queue-jobs-duration") && list.contains("1 % = 432 min"),
+        "{list}"
+    );
+    let _ = fs::remove_dir_all(&d);
+}
+
+#[test]
 fn generate_check_shows_a_unified_diff_of_each_stale_file() {
     let d = tmpdir("check-diff");
     assert_eq!(run(&["generate"], &d).status.code(), Some(0));

@@ -183,6 +183,40 @@ fn routing_matrix_every_alert_at_every_severity_reaches_exactly_its_receivers() 
             failures.push(format!("Watchdog {cluster}: {out}"));
         }
     }
+    // The SLOs' burn-rate alerts: the page tier pages (critical), the ticket goes to #sre
+    // (warning), with the labels the rules carry (`slo`, `tier`).
+    for o in &defs.defs.spec.slos {
+        for cluster in &o.clusters {
+            for (tier, sev) in [("page", "critical"), ("ticket", "warning")] {
+                let want = expected(sev);
+                let (ok, out) = amtool(&[
+                    "config",
+                    "routes",
+                    "test",
+                    &format!("--config.file={cfg}"),
+                    &format!("--verify.receivers={want}"),
+                    &format!("alertname={}", o.alert_name()),
+                    &format!("cluster={cluster}"),
+                    &format!("severity={sev}"),
+                    &format!("slo={}", o.name),
+                    &format!("tier={tier}"),
+                ]);
+                let got = out.lines().next().unwrap_or("").trim().to_string();
+                rows.push(format!(
+                    "{:<24} {:<8} {:<9} -> {got} ({tier})",
+                    o.alert_name(),
+                    cluster,
+                    sev
+                ));
+                if !ok || got != want {
+                    failures.push(format!(
+                        "{} {cluster} {tier}: got {got}, want {want}: {out}",
+                        o.alert_name()
+                    ));
+                }
+            }
+        }
+    }
     // An unknown severity (a typo) still reaches a human.
     let (ok, out) = amtool(&[
         "config",
@@ -206,8 +240,8 @@ fn routing_matrix_every_alert_at_every_severity_reaches_exactly_its_receivers() 
         // 13 (alert, cluster) pairs: ApiLatencyHigh, ApiErrorRate, QueueWaitThreshold,
         // QueueStalled and RenderGpuSaturation on both clusters, ApiUnavailable on the
         // primary, the two standby alerts on the standby.
-        13 * 3 + 2,
-        "every alert x cluster x severity, plus the Watchdog per cluster"
+        13 * 3 + 2 + 3 * 2 * 2,
+        "every alert x cluster x severity, the Watchdog per cluster, and the 3 SLOs' two tiers on both clusters"
     );
     assert!(
         failures.is_empty(),

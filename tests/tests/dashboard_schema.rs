@@ -59,7 +59,11 @@ fn built_dashboards() -> Vec<(String, serde_json::Value)> {
 fn generated_dashboards_type_check_against_grafana_schema() {
     let tsc = tsc();
     let dashboards = built_dashboards();
-    assert_eq!(dashboards.len(), 5, "2 primary + 3 secondary dashboards");
+    assert_eq!(
+        dashboards.len(),
+        7,
+        "3 primary + 4 secondary dashboards (the SLO dashboard on both)"
+    );
     let dir = Scratch::new("schema");
     project(dir.path(), &dashboards);
     if let Err(e) = run(

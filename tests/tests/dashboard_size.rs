@@ -91,7 +91,8 @@ fn configmaps_stay_under_100_kib_with_1000_queues_and_500_routes() {
         .iter()
         .filter(|s| s.1.starts_with("ConfigMap/"))
         .collect();
-    assert_eq!(dashboards.len(), 5, "{bs:?}");
+    // API and queues on both overlays, the SLO dashboard on both, the standby's.
+    assert_eq!(dashboards.len(), 7, "{bs:?}");
     // The generated panels (everything but the SLO health plugin panel, whose definitions
     // list the alerts) are the same as with two queues: template variables, not one panel
     // per queue or route. The health panel queries each alert once (one series per queue).

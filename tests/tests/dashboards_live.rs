@@ -41,12 +41,16 @@ use luneo_obs_tests::Topology;
 use serde_json::{json, Value};
 
 const STEP: i64 = 30;
-const HTTP_LE: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+const HTTP_LE: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.6, 1.0, 2.5, 5.0, 10.0,
 ];
-const JOB_LE: [f64; 9] = [
-    100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0,
+/// The `le` of the api-latency SLO (600 ms) in HTTP_LE.
+const HTTP_SLO_LE: usize = 7;
+const JOB_LE: [f64; 10] = [
+    100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0, 300000.0,
 ];
+/// The `le` of the queue-jobs-duration SLO (5 min) in JOB_LE.
+const JOB_SLO_LE: usize = 9;
 const TOLERANCE: f64 = 0.01;
 
 // ---------------------------------------------------------------------------------------
@@ -205,6 +209,34 @@ impl Cluster {
         }
         out
     }
+    /// The share of bad events of each SLO of the definitions, from the synthetic mix:
+    /// `None` for an SLO, or per queue for the grouped one.
+    fn slo_error_ratio(&self, o: &luneo_obs_core::model::Slo) -> SloRatio {
+        match o.name.as_str() {
+            "api-availability" => {
+                SloRatio::One(self.err_rps().values().sum::<f64>() / self.total_rps())
+            }
+            "api-latency" => {
+                let (mut fast, mut all) = (0.0, 0.0);
+                for r in &self.routes {
+                    let c = self.route_cum(r);
+                    fast += c[HTTP_SLO_LE];
+                    all += c[c.len() - 1];
+                }
+                SloRatio::One(1.0 - fast / all)
+            }
+            "queue-jobs-duration" => SloRatio::PerQueue(
+                self.queues
+                    .iter()
+                    .map(|q| {
+                        let all = q.durations[q.durations.len() - 1];
+                        (q.name.clone(), 1.0 - q.durations[JOB_SLO_LE] / all)
+                    })
+                    .collect(),
+            ),
+            other => panic!("no oracle for SLO {other}: add one to this test"),
+        }
+    }
     fn job_p95_ms(&self) -> BTreeMap<String, f64> {
         // Two workers with the same mix: the aggregate has the same shape.
         self.queues
@@ -239,7 +271,9 @@ fn world(queue_names: &[String]) -> Vec<Cluster> {
             slope: 1.0,
             failed_per_step: 2.0,
             failed_reset_at: None,
-            durations: vec![1.0, 4.0, 10.0, 20.0, 35.0, 38.0, 40.0, 40.0, 40.0, 40.0],
+            durations: vec![
+                1.0, 4.0, 10.0, 20.0, 35.0, 38.0, 40.0, 40.0, 40.0, 40.0, 40.0,
+            ],
         },
         Queue {
             name: queue_names[1].clone(),
@@ -247,7 +281,8 @@ fn world(queue_names: &[String]) -> Vec<Cluster> {
             slope: -1.0,
             failed_per_step: 1.0,
             failed_reset_at: Some(primary_steps - 20),
-            durations: vec![0.0, 0.0, 0.0, 0.0, 1.0, 3.0, 6.0, 14.0, 19.0, 20.0],
+            // One job in 20 takes more than 5 minutes: 5 % slow, a 5x burn at 99 %.
+            durations: vec![0.0, 0.0, 0.0, 0.0, 1.0, 3.0, 6.0, 14.0, 19.0, 19.0, 20.0],
         },
     ];
     let standby_queues = vec![
@@ -257,7 +292,7 @@ fn world(queue_names: &[String]) -> Vec<Cluster> {
             slope: 0.0,
             failed_per_step: 0.0,
             failed_reset_at: None,
-            durations: vec![0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0],
+            durations: vec![0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0],
         },
         Queue {
             name: queue_names[1].clone(),
@@ -265,7 +300,7 @@ fn world(queue_names: &[String]) -> Vec<Cluster> {
             slope: 0.0,
             failed_per_step: 0.0,
             failed_reset_at: None,
-            durations: vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            durations: vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
         },
     ];
     vec![
@@ -709,6 +744,12 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= TOLERANCE * b.abs().max(1e-9) + 1e-9
 }
 
+/// The error ratio of an SLO in the synthetic world.
+enum SloRatio {
+    One(f64),
+    PerQueue(BTreeMap<String, f64>),
+}
+
 #[derive(Clone)]
 enum Expect {
     /// Exactly one series; its last value; `steady`: every value of the range too.
@@ -719,6 +760,47 @@ enum Expect {
         values: BTreeMap<String, f64>,
         steady: bool,
     },
+}
+
+/// What each panel of the SLO dashboard shows, from the SLO's error ratio `r` in the
+/// synthetic world (constant over the history, so every window holds the same ratio):
+/// budget left `1 - r / budget`, burn rate `r / budget` (now and over every alert
+/// window), SLI `1 - r`.
+fn slo_expectations(
+    defs: &luneo_obs_core::model::Definitions,
+    c: &Cluster,
+) -> BTreeMap<String, Expect> {
+    let mut m = BTreeMap::new();
+    for o in defs
+        .spec
+        .slos
+        .iter()
+        .filter(|o| o.clusters.contains(&c.name))
+    {
+        let b = o.budget();
+        let shape = |f: &dyn Fn(f64) -> f64| match c.slo_error_ratio(o) {
+            SloRatio::One(r) => Expect::One {
+                value: f(r),
+                steady: false,
+            },
+            SloRatio::PerQueue(rs) => Expect::PerLabel {
+                label: "queue",
+                values: rs.into_iter().map(|(q, r)| (q, f(r))).collect(),
+                steady: false,
+            },
+        };
+        let left = shape(&|r| 1.0 - r / b);
+        let burn = shape(&|r| r / b);
+        m.insert(format!("{}: error budget left", o.name), left.clone());
+        m.insert(format!("{}: burn rate now", o.name), burn.clone());
+        m.insert(
+            format!("{}: SLI over the last hour", o.name),
+            shape(&|r| 1.0 - r),
+        );
+        m.insert(format!("{}: burn rate per alert window", o.name), burn);
+        m.insert(format!("{}: error budget burndown", o.name), left);
+    }
+    m
 }
 
 fn expectations(c: &Cluster) -> BTreeMap<&'static str, Expect> {
@@ -850,6 +932,28 @@ fn expectations(c: &Cluster) -> BTreeMap<&'static str, Expect> {
 /// series per queue of the alert (the panel makes one tile per series).
 fn slo_expectation(defs: &luneo_obs_core::model::Definitions, c: &Cluster, ref_id: &str) -> Expect {
     use luneo_obs_core::model::SloKind;
+    // An SLO's error ratio over its window or over 5 minutes (`SLO/<name>/window|now`):
+    // constant in the synthetic world, so both are the SLO's error ratio.
+    if let Some(rest) = ref_id.strip_prefix("SLO/") {
+        let name = rest.split('/').next().unwrap_or_default();
+        let o = defs
+            .spec
+            .slos
+            .iter()
+            .find(|o| o.name == name)
+            .unwrap_or_else(|| panic!("SLO health target {ref_id}: no such SLO"));
+        return match c.slo_error_ratio(o) {
+            SloRatio::One(r) => Expect::One {
+                value: r,
+                steady: false,
+            },
+            SloRatio::PerQueue(rs) => Expect::PerLabel {
+                label: "queue",
+                values: rs,
+                steady: false,
+            },
+        };
+    }
     let alert = defs
         .spec
         .alerts
@@ -1116,7 +1220,11 @@ fn pass(
                 "{}/{cm}: the cluster variable defaults to the overlay's cluster",
                 b.name
             );
-            let expect = expectations(cluster);
+            let mut expect: BTreeMap<String, Expect> = expectations(cluster)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            expect.extend(slo_expectations(&defs, cluster));
             // Variable queries list what the data holds.
             for v in d["templating"]["list"]
                 .as_array()
@@ -1190,6 +1298,20 @@ fn pass(
                 };
                 titles_seen.insert(title.to_string());
                 for t in p["targets"].as_array().into_iter().flatten() {
+                    if panel_expect.is_none() && t["refId"] == "ALERTS" {
+                        // The alerts' state: which alerts are pending here depends on the
+                        // rules' evaluations; the query must run and select only the
+                        // panel's alerts on this cluster.
+                        let expr = substitute(t["expr"].as_str().unwrap_or_default(), &vars);
+                        let v = query_range(&prom, &expr, t_end - 3600, t_end, 60);
+                        for s in v.as_array().into_iter().flatten() {
+                            let m = &s["metric"];
+                            assert_eq!(m["cluster"], cluster.name.as_str(), "{expr}: {m}");
+                            let name = m["alertname"].as_str().unwrap_or("?");
+                            assert!(expr.contains(name), "{expr}: {m}");
+                        }
+                        continue;
+                    }
                     let slo_expect;
                     let e = match panel_expect {
                         Some(e) => e,
@@ -1205,7 +1327,10 @@ fn pass(
                     let expr = substitute(t["expr"].as_str().unwrap_or_default(), &vars);
                     let what = format!("{}/{uid} `{title}` {} ({expr})", b.name, t["refId"]);
                     let instant = t["instant"] == true;
-                    let matrix = query_range(&prom, &expr, t_end - range, t_end, step);
+                    // Grafana aligns the range to the step: a whole number of steps
+                    // back from now (30 days over 2,610 s steps is not one).
+                    let span = (range + step - 1) / step * step;
+                    let matrix = query_range(&prom, &expr, t_end - span, t_end, step);
                     for s in matrix.as_array().into_iter().flatten() {
                         assert_eq!(
                             last_value(s).0,
@@ -1301,6 +1426,7 @@ fn every_panel_query_returns_the_expected_shape_from_a_live_prometheus() {
         .keys()
         .map(|s| s.to_string())
         .collect();
+    expected_titles.extend(slo_expectations(&defs, primary).into_keys());
     expected_titles.insert("SLO health".into());
     assert_eq!(
         titles_seen, expected_titles,

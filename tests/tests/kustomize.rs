@@ -53,11 +53,16 @@ fn both_overlays_build_with_kustomize_into_the_expected_objects() {
             );
         }
         let want_dash: Vec<&str> = if b.name == "observability-primary" {
-            vec!["luneo-api-dashboard", "luneo-queues-dashboard"]
+            vec![
+                "luneo-api-dashboard",
+                "luneo-queues-dashboard",
+                "luneo-slos-dashboard",
+            ]
         } else {
             vec![
                 "luneo-api-dashboard",
                 "luneo-queues-dashboard",
+                "luneo-slos-dashboard",
                 "luneo-standby-dashboard",
             ]
         };

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::registry as codes;
 use crate::diag::{self, Diagnostic, Pos};
+use crate::generate::budgets::budget_key;
 use crate::generate::rules;
 use crate::generate::slos::{slo_defs, title, Comparison, SloDef};
 use crate::load::{self, Loaded};
@@ -85,8 +86,81 @@ pub struct HealthRequest {
     pub cluster: Option<String>,
     /// Current value per SLO, keyed by SLO id (`primary/ApiLatencyHigh`) or by refId,
     /// in the unit the SLO's query returns (`metricUnit`). Missing or null: no data.
+    /// An SLO's budget reads `SLO/<name>/window` and `SLO/<name>/now` (with `/<group>`
+    /// for grouped SLOs): its error ratio over the window and over 5 minutes.
     #[serde(default)]
     pub values: BTreeMap<String, Option<Sample>>,
+    /// The `ALERTS` series Prometheus has now (pending or firing), each as its label set
+    /// (`alertname`, `alertstate`, `cluster`, ...). `None`: the panel did not query them,
+    /// and the tiles can only say whether a threshold is crossed.
+    #[serde(default)]
+    pub alerts: Option<Vec<BTreeMap<String, String>>>,
+}
+
+/// An alert's state as Prometheus reports it (`ALERTS{alertstate}`), or `unknown` when
+/// the request carries no `ALERTS` series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertState {
+    Unknown,
+    Inactive,
+    Pending,
+    Firing,
+}
+
+/// What a tile's alert has now: the worst state among the `ALERTS` series of the alert
+/// on the tile's cluster (and queue), how many series are in it, and the tier (`page`,
+/// `ticket`) of the worst one for burn-rate alerts.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Observed {
+    state: Option<AlertState>,
+    series: usize,
+    tier: Option<String>,
+}
+
+/// The alert state of the `ALERTS` series that match `alertname`, `cluster` and every
+/// `(label, value)` of `also`.
+fn observe(
+    alerts: Option<&[BTreeMap<String, String>]>,
+    alert: &str,
+    cluster: &str,
+    also: &[(&str, &str)],
+) -> Observed {
+    let Some(alerts) = alerts else {
+        return Observed::default();
+    };
+    let mut o = Observed {
+        state: Some(AlertState::Inactive),
+        ..Default::default()
+    };
+    let is =
+        |m: &BTreeMap<String, String>, k: &str, v: &str| m.get(k).map(String::as_str) == Some(v);
+    for m in alerts.iter().filter(|m| {
+        is(m, "alertname", alert)
+            && m.get("cluster").is_none_or(|c| c == cluster)
+            && also.iter().all(|(k, v)| is(m, k, v))
+    }) {
+        let s = match m.get("alertstate").map(String::as_str) {
+            Some("firing") => AlertState::Firing,
+            Some("pending") => AlertState::Pending,
+            _ => continue,
+        };
+        let tier = m.get(crate::generate::budgets::TIER_LABEL).cloned();
+        let rank = |t: &Option<String>| match t.as_deref() {
+            Some("page") => 2,
+            Some(_) => 1,
+            None => 0,
+        };
+        if Some(s) > o.state || (Some(s) == o.state && rank(&tier) > rank(&o.tier)) {
+            o.state = Some(s);
+            o.series = 0;
+            o.tier = tier;
+        }
+        if Some(s) == o.state {
+            o.series += 1;
+        }
+    }
+    o
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -96,16 +170,43 @@ pub enum Status {
     Warning,
     Critical,
     Nodata,
+    /// The alert is pending: its condition holds, its `for` has not elapsed yet.
+    Pending,
 }
 
 impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Ok,
+        Status::Nodata,
+        Status::Pending,
+        Status::Warning,
+        Status::Critical,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::Warning => "warning",
             Status::Critical => "critical",
             Status::Nodata => "nodata",
+            Status::Pending => "pending",
         }
+    }
+
+    /// How bad a status is, for roll-ups: critical, warning, pending, no data, ok.
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::Nodata => 1,
+            Status::Pending => 2,
+            Status::Warning => 3,
+            Status::Critical => 4,
+        }
+    }
+
+    /// The worst of several statuses (`None` for none): never the first one's by default.
+    pub fn worst(all: impl IntoIterator<Item = Status>) -> Option<Status> {
+        all.into_iter().max_by_key(|s| s.rank())
     }
 
     /// The status of a breached alert: its severity (`info` shows as a warning).
@@ -129,7 +230,19 @@ pub struct SloHealth {
     pub value_text: String,
     /// `600 ms`, `5 %`.
     pub threshold_text: String,
+    /// Whether the value crosses the threshold now (the alert's comparison, without its
+    /// `for` and guards); false without data.
+    pub crossed: bool,
+    /// The alert's state from `ALERTS` (worst of its series on this tile).
+    pub alert_state: AlertState,
+    /// How many `ALERTS` series are in that state (one per route, queue, ...).
+    pub alert_series: usize,
+    /// The tile's status. With `ALERTS`, the alert's: firing shows its severity, pending
+    /// shows pending, inactive shows ok (no data without a value) even when the threshold
+    /// is crossed, so a tile never claims more than the alert. Without `ALERTS`, the
+    /// threshold's.
     pub status: Status,
+    pub runbook_url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -140,7 +253,77 @@ pub struct HealthResponse {
     pub slos: Vec<SloHealth>,
     /// Number of SLOs per status (`ok`, `warning`, `critical`, `nodata`).
     pub counts: BTreeMap<String, usize>,
+    /// Per SLO of `spec.slos` deployed to the cluster: budget left and burn rate now.
+    #[serde(default)]
+    pub budgets: Vec<BudgetHealth>,
+    /// Per alert and cluster, the worst status of its tiles.
+    #[serde(default)]
+    pub rollups: Vec<Rollup>,
+    /// The worst status of every tile and budget (`None` when there are none).
+    #[serde(default)]
+    pub worst: Option<Status>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// An SLO's error budget now, computed from the error ratios of its recorded series
+/// (`slo:sli_error:ratio_rate<window>` and `..._rate5m`) with the objective of the
+/// definitions: budget left = 1 - ratio over the window / budget, burn rate = ratio over
+/// 5 minutes / budget (the numbers of `slo:period_error_budget_remaining:ratio` and
+/// `slo:current_burn_rate:ratio`). A grouped SLO shows its worst group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetHealth {
+    /// `cluster/slo-name`.
+    pub id: String,
+    pub slo: String,
+    pub description: String,
+    pub cluster: String,
+    /// The burn-rate alert (`ApiAvailabilityBudgetBurn`).
+    pub alert: String,
+    /// Percent (`99.5`).
+    pub objective: f64,
+    pub window: String,
+    /// Error budget as a ratio (`0.005`).
+    pub budget: f64,
+    /// `0.5 % (216 min over 30d)`.
+    pub budget_text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<String>,
+    /// Groups with data (0 for an ungrouped SLO).
+    pub groups: usize,
+    /// Share of the budget left (1 = untouched, below 0 = objective missed).
+    pub remaining: Option<f64>,
+    pub remaining_text: String,
+    /// The group with the least budget left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_group: Option<String>,
+    /// Burn rate over the last 5 minutes (1 = spends the budget exactly over the window).
+    pub burn_rate: Option<f64>,
+    pub burn_rate_text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burn_rate_group: Option<String>,
+    pub alert_state: AlertState,
+    /// Tier of the burn-rate alert's worst series (`page`, `ticket`) when pending/firing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// From the burn-rate alert: a firing page is critical, a firing ticket a warning,
+    /// pending is pending; otherwise ok (no data without numbers).
+    pub status: Status,
+    pub runbook_url: String,
+}
+
+/// The worst status of an alert's tiles (a queue alert has one per queue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rollup {
+    /// `cluster/Alert`.
+    pub id: String,
+    pub alert: String,
+    pub cluster: String,
+    pub status: Status,
+    pub counts: BTreeMap<String, usize>,
+    /// Tile ids, worst status first.
+    pub members: Vec<String>,
 }
 
 fn unit_from_str(s: &str) -> Unit {
@@ -184,8 +367,25 @@ fn fmt_value(v: f64, threshold: f64) -> String {
     }
 }
 
-/// Judge one value (in the metric's unit) against an SLO.
+/// Judge one value (in the metric's unit) against an SLO, its alert state unknown.
 pub fn judge(def: &SloDef, value: Option<f64>) -> SloHealth {
+    judge_observed(def, value, &Observed::default())
+}
+
+/// The tile's status from its alert's state, or from the threshold when it is unknown.
+fn status_of_alert(def: &SloDef, crossed: bool, has_value: bool, o: &Observed) -> Status {
+    let breach = Status::of_severity(parse_severity(&def.severity));
+    match o.state {
+        Some(AlertState::Firing) => breach,
+        Some(AlertState::Pending) => Status::Pending,
+        _ if !has_value => Status::Nodata,
+        Some(_) => Status::Ok,
+        None if crossed => breach,
+        None => Status::Ok,
+    }
+}
+
+fn judge_observed(def: &SloDef, value: Option<f64>, o: &Observed) -> SloHealth {
     let display = unit_from_str(&def.unit);
     let metric = unit_from_str(&def.metric_unit);
     let threshold_text = if def.threshold.is_finite() {
@@ -193,19 +393,15 @@ pub fn judge(def: &SloDef, value: Option<f64>) -> SloHealth {
     } else {
         "any sample".into()
     };
-    let (status, shown, text) = match value {
-        None => (Status::Nodata, None, "no data".to_string()),
-        Some(v) if v.is_nan() => (Status::Nodata, None, "no data".to_string()),
+    let (crossed, shown, text) = match value {
+        None => (None, None, "no data".to_string()),
+        Some(v) if v.is_nan() => (None, None, "no data".to_string()),
         Some(v) => {
-            let status = if def.comparison.breached(v, def.threshold_in_metric_unit) {
-                Status::of_severity(parse_severity(&def.severity))
-            } else {
-                Status::Ok
-            };
+            let crossed = def.comparison.breached(v, def.threshold_in_metric_unit);
             let in_display = metric.convert(v, display).unwrap_or(v);
             let shown = in_display.is_finite().then_some(in_display);
             (
-                status,
+                Some(crossed),
                 shown,
                 with_unit(&fmt_value(in_display, def.threshold), display),
             )
@@ -216,7 +412,11 @@ pub fn judge(def: &SloDef, value: Option<f64>) -> SloHealth {
         value: shown,
         value_text: text,
         threshold_text,
-        status,
+        crossed: crossed == Some(true),
+        alert_state: o.state.unwrap_or(AlertState::Unknown),
+        alert_series: o.series,
+        status: status_of_alert(def, crossed == Some(true), crossed.is_some(), o),
+        runbook_url: def.runbook_url.clone(),
     }
 }
 
@@ -331,7 +531,16 @@ pub fn evaluate(l: &Loaded, req: &HealthRequest) -> HealthResponse {
                 f.clear();
             }
         }
-        if !grouped.contains(k.as_str()) && !defs.iter().any(|d| d.id == *k || d.ref_id == *k) {
+        let of_budget = l
+            .defs
+            .spec
+            .slos
+            .iter()
+            .any(|o| k.starts_with(&budget_key(&o.name, "")));
+        if !of_budget
+            && !grouped.contains(k.as_str())
+            && !defs.iter().any(|d| d.id == *k || d.ref_id == *k)
+        {
             let known: Vec<&str> = defs.iter().map(|d| d.ref_id.as_str()).collect();
             diagnostics.push(
                 Diagnostic::warning(
@@ -345,6 +554,8 @@ pub fn evaluate(l: &Loaded, req: &HealthRequest) -> HealthResponse {
         }
         parsed.insert(k.as_str(), f);
     }
+    let alerts = req.alerts.as_deref();
+    let queue_label = &l.defs.spec.metrics.queues.queue_label;
     let slos: Vec<SloHealth> = defs
         .iter()
         .map(|d| {
@@ -352,27 +563,215 @@ pub fn evaluate(l: &Loaded, req: &HealthRequest) -> HealthResponse {
                 .get(d.id.as_str())
                 .or_else(|| parsed.get(d.ref_id.as_str()))
                 .and_then(|n| worst(d, n));
-            judge(d, v)
+            let queue_value = queue_value(l, d);
+            let also: Vec<(&str, &str)> = queue_value
+                .as_deref()
+                .map(|q| vec![(queue_label.as_str(), q)])
+                .unwrap_or_default();
+            judge_observed(d, v, &observe(alerts, &d.alert, &d.cluster, &also))
         })
         .collect();
-    let mut counts: BTreeMap<String, usize> = [
-        Status::Ok,
-        Status::Warning,
-        Status::Critical,
-        Status::Nodata,
-    ]
-    .iter()
-    .map(|s| (s.as_str().to_string(), 0))
-    .collect();
+    let budgets = budgets(l, req.cluster.as_deref(), &parsed, alerts);
+    let mut counts: BTreeMap<String, usize> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
     for s in &slos {
         *counts.entry(s.status.as_str().to_string()).or_default() += 1;
     }
+    let rollups = rollups(&slos);
+    let worst = Status::worst(
+        slos.iter()
+            .map(|s| s.status)
+            .chain(budgets.iter().map(|b| b.status)),
+    );
     diag::sort(&mut diagnostics);
     HealthResponse {
         ok: !diag::has_errors(&diagnostics),
         slos,
         counts,
+        budgets,
+        rollups,
+        worst,
         diagnostics,
+    }
+}
+
+/// The value of the queue label on a queue tile's `ALERTS` series: the series name the
+/// panel's query gave it (`Alert/<value>`), or the declared queue's BullMQ name.
+fn queue_value(l: &Loaded, d: &SloDef) -> Option<String> {
+    let q = d.queue.as_deref()?;
+    if let Some(v) = d.ref_id.strip_prefix(&format!("{}/", d.alert)) {
+        return Some(v.to_string());
+    }
+    let declared = l.defs.spec.queues.iter().find(|x| x.name == q);
+    Some(declared.map_or(q, |x| x.bullmq_name.as_str()).to_string())
+}
+
+/// One roll-up per alert and cluster, over its tiles (one per queue for queue alerts):
+/// the worst status of its members, the count per status, and the members worst first.
+fn rollups(slos: &[SloHealth]) -> Vec<Rollup> {
+    let mut out: Vec<Rollup> = Vec::new();
+    for s in slos {
+        let id = format!("{}/{}", s.def.cluster, s.def.alert);
+        let i = match out.iter().position(|r| r.id == id) {
+            Some(i) => i,
+            None => {
+                out.push(Rollup {
+                    id,
+                    alert: s.def.alert.clone(),
+                    cluster: s.def.cluster.clone(),
+                    status: s.status,
+                    counts: Status::ALL
+                        .iter()
+                        .map(|x| (x.as_str().to_string(), 0))
+                        .collect(),
+                    members: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let r = &mut out[i];
+        *r.counts.entry(s.status.as_str().to_string()).or_default() += 1;
+        r.members.push(s.def.id.clone());
+        r.status = Status::worst([r.status, s.status]).unwrap_or(r.status);
+    }
+    let rank: BTreeMap<&str, u8> = slos
+        .iter()
+        .map(|s| (s.def.id.as_str(), s.status.rank()))
+        .collect();
+    for r in &mut out {
+        // Worst first; ties keep the definitions' (or the series') order.
+        r.members
+            .sort_by_key(|m| std::cmp::Reverse(rank.get(m.as_str()).copied().unwrap_or(0)));
+    }
+    out
+}
+
+/// Budget left and burn rate now of every SLO deployed to `cluster` (every cluster when
+/// `None`), from the error ratios the panel queried, and the state of its burn-rate alert.
+fn budgets(
+    l: &Loaded,
+    cluster: Option<&str>,
+    parsed: &BTreeMap<&str, Vec<f64>>,
+    alerts: Option<&[BTreeMap<String, String>]>,
+) -> Vec<BudgetHealth> {
+    let mut out = Vec::new();
+    for cl in l
+        .defs
+        .spec
+        .clusters
+        .iter()
+        .filter(|c| cluster.is_none_or(|x| x == c.name))
+    {
+        for o in l
+            .defs
+            .spec
+            .slos
+            .iter()
+            .filter(|o| o.clusters.contains(&cl.name))
+        {
+            let alert = o.alert_name();
+            let observed = observe(
+                alerts,
+                &alert,
+                &cl.name,
+                &[(crate::generate::budgets::SLO_LABEL, o.name.as_str())],
+            );
+            out.push(budget_health(l, o, &cl.name, parsed, &observed));
+        }
+    }
+    out
+}
+
+/// The numbers of each group (`""` for an ungrouped SLO) under `SLO/<name>/<which>[/g]`.
+fn per_group<'a>(parsed: &'a BTreeMap<&str, Vec<f64>>, key: &str) -> BTreeMap<&'a str, f64> {
+    let prefix = format!("{key}/");
+    let mut out: BTreeMap<&str, f64> = parsed
+        .iter()
+        .filter_map(|(k, v)| {
+            let g = if *k == key {
+                ""
+            } else {
+                k.strip_prefix(prefix.as_str())?
+            };
+            // Several series under one key: the worst (largest error ratio).
+            let x = v.iter().copied().filter(|x| !x.is_nan()).reduce(f64::max)?;
+            Some((g, x))
+        })
+        .collect();
+    // The query's refId carries every group's series too: the groups say which is which.
+    if out.len() > 1 {
+        out.remove("");
+    }
+    out
+}
+
+fn budget_health(
+    l: &Loaded,
+    o: &crate::model::Slo,
+    cluster: &str,
+    parsed: &BTreeMap<&str, Vec<f64>>,
+    observed: &Observed,
+) -> BudgetHealth {
+    let budget = o.budget();
+    let window = per_group(parsed, &budget_key(&o.name, "window"));
+    let now = per_group(parsed, &budget_key(&o.name, "now"));
+    // The group with the least budget left, and the one burning fastest.
+    let left = window
+        .iter()
+        .map(|(g, r)| (*g, 1.0 - r / budget))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let burn = now
+        .iter()
+        .map(|(g, r)| (*g, r / budget))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let groups: std::collections::BTreeSet<&str> = window
+        .keys()
+        .chain(now.keys())
+        .copied()
+        .filter(|g| !g.is_empty())
+        .collect();
+    let has_value = left.is_some() || burn.is_some();
+    let status = match (observed.state, observed.tier.as_deref()) {
+        (Some(AlertState::Firing), Some("ticket")) => Status::Warning,
+        (Some(AlertState::Firing), _) => Status::Critical,
+        (Some(AlertState::Pending), _) => Status::Pending,
+        _ if !has_value => Status::Nodata,
+        _ => Status::Ok,
+    };
+    let pct = |x: f64| format!("{} %", fmt_value(x * 100.0, f64::NAN));
+    let group_of = |g: &str| (!g.is_empty()).then(|| g.to_string());
+    BudgetHealth {
+        id: format!("{cluster}/{}", o.name),
+        slo: o.name.clone(),
+        description: o.description.clone(),
+        cluster: cluster.to_string(),
+        alert: o.alert_name(),
+        objective: o.objective,
+        window: o.window.to_string(),
+        budget,
+        budget_text: format!(
+            "{} ({} min over {})",
+            pct(budget),
+            fmt_num(o.budget_minutes().round()),
+            o.window
+        ),
+        group_by: o.group_by.clone(),
+        groups: groups.len(),
+        remaining: left.map(|x| x.1).filter(|x| x.is_finite()),
+        remaining_text: left.map_or_else(|| "no data".into(), |x| pct(x.1)),
+        remaining_group: left.and_then(|x| group_of(x.0)),
+        burn_rate: burn.map(|x| x.1).filter(|x| x.is_finite()),
+        burn_rate_text: burn.map_or_else(
+            || "no data".into(),
+            |x| format!("{}x", fmt_value(x.1, f64::NAN)),
+        ),
+        burn_rate_group: burn.and_then(|x| group_of(x.0)),
+        alert_state: observed.state.unwrap_or(AlertState::Unknown),
+        tier: observed.tier.clone(),
+        status,
+        runbook_url: rules::runbook_url(&l.defs, &o.alert_name()),
     }
 }
 
@@ -429,7 +828,310 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
+            alerts: None,
         }
+    }
+
+    /// One `ALERTS` series: `(alertname, alertstate, cluster, extra labels)`.
+    type AlertSeries<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+    /// `ALERTS` series as label sets.
+    fn alerts(list: &[AlertSeries<'_>]) -> Option<Vec<BTreeMap<String, String>>> {
+        Some(
+            list.iter()
+                .map(|(name, state, cluster, extra)| {
+                    let mut m: BTreeMap<String, String> = extra
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect();
+                    m.insert("alertname".into(), name.to_string());
+                    m.insert("alertstate".into(), state.to_string());
+                    m.insert("cluster".into(), cluster.to_string());
+                    m
+                })
+                .collect(),
+        )
+    }
+
+    fn tile<'a>(r: &'a HealthResponse, id: &str) -> &'a SloHealth {
+        r.slos
+            .iter()
+            .find(|s| s.def.id == id)
+            .unwrap_or_else(|| panic!("no SLO {id}"))
+    }
+
+    fn budget<'a>(r: &'a HealthResponse, id: &str) -> &'a BudgetHealth {
+        r.budgets
+            .iter()
+            .find(|b| b.id == id)
+            .unwrap_or_else(|| panic!("no budget {id}"))
+    }
+
+    /// With `ALERTS`, a tile says what the alert does: a crossed threshold with the alert
+    /// inactive (its `for` not started, a guard holding it) is ok, with `crossed` set;
+    /// pending is pending; firing takes the severity, even without a value (an outage
+    /// alert fires on absent series).
+    #[test]
+    fn tiles_follow_the_alert_state_not_only_the_threshold() {
+        let l = embedded();
+        let lat = "primary/ApiLatencyHigh";
+        let mut q = req(
+            Some("primary"),
+            &[(lat, num(0.75)), ("primary/ApiErrorRate", num(0.2))],
+        );
+        // Without ALERTS: the threshold alone (the unknown state says so).
+        let r = evaluate(&l, &q);
+        assert_eq!(
+            (tile(&r, lat).status, tile(&r, lat).alert_state),
+            (Status::Warning, AlertState::Unknown)
+        );
+        // ALERTS queried, nothing pending or firing.
+        q.alerts = alerts(&[]);
+        let r = evaluate(&l, &q);
+        let t = tile(&r, lat);
+        assert_eq!(
+            (t.status, t.crossed, t.alert_state),
+            (Status::Ok, true, AlertState::Inactive)
+        );
+        assert_eq!(tile(&r, "primary/ApiUnavailable").status, Status::Nodata);
+        // Pending on this cluster; firing on the other cluster does not count here.
+        q.alerts = alerts(&[
+            ("ApiLatencyHigh", "pending", "primary", &[]),
+            ("ApiErrorRate", "firing", "standby", &[]),
+            ("ApiUnavailable", "firing", "primary", &[]),
+        ]);
+        let r = evaluate(&l, &q);
+        assert_eq!(tile(&r, lat).status, Status::Pending);
+        assert_eq!(tile(&r, lat).alert_state, AlertState::Pending);
+        let e = tile(&r, "primary/ApiErrorRate");
+        assert_eq!(
+            (e.status, e.crossed, e.alert_state),
+            (Status::Ok, true, AlertState::Inactive)
+        );
+        let u = tile(&r, "primary/ApiUnavailable");
+        assert_eq!(
+            (u.status, u.value_text.as_str()),
+            (Status::Critical, "no data")
+        );
+        assert_eq!(r.counts["pending"], 1);
+        assert!(
+            u.runbook_url.ends_with("/api-unavailable.md"),
+            "{}",
+            u.runbook_url
+        );
+    }
+
+    /// A queue tile reads the `ALERTS` series of its queue (by its BullMQ name), and a
+    /// tile counts the series of its alert in the worst state (one per route, say).
+    #[test]
+    fn queue_tiles_read_their_own_queue_and_count_series() {
+        let l = embedded();
+        let mut q = req(
+            Some("primary"),
+            &[
+                ("QueueWaitThreshold/luneo-ai", num(50.0)),
+                ("QueueWaitThreshold/luneo-render", num(50.0)),
+            ],
+        );
+        q.alerts = alerts(&[
+            (
+                "QueueWaitThreshold",
+                "firing",
+                "primary",
+                &[("queue", "luneo-render")],
+            ),
+            (
+                "QueueWaitThreshold",
+                "pending",
+                "primary",
+                &[("queue", "luneo-ai")],
+            ),
+            ("ApiLatencyHigh", "pending", "primary", &[("route", "/a")]),
+            ("ApiLatencyHigh", "firing", "primary", &[("route", "/b")]),
+            ("ApiLatencyHigh", "firing", "primary", &[("route", "/c")]),
+        ]);
+        let r = evaluate(&l, &q);
+        assert_eq!(
+            tile(&r, "primary/QueueWaitThreshold/render").status,
+            Status::Warning
+        );
+        assert_eq!(
+            tile(&r, "primary/QueueWaitThreshold/ai").status,
+            Status::Pending
+        );
+        let lat = tile(&r, "primary/ApiLatencyHigh");
+        assert_eq!((lat.alert_state, lat.alert_series), (AlertState::Firing, 2));
+        assert_eq!(lat.status, Status::Warning);
+    }
+
+    /// The roll-up of an alert is its worst member, whatever the members' order; the
+    /// panel's worst covers tiles and budgets.
+    #[test]
+    fn rollups_take_the_worst_member_never_the_first() {
+        let l = embedded();
+        let mut q = req(Some("primary"), &[]);
+        let keys: Vec<String> = (0..100)
+            .map(|i| format!("QueueWaitThreshold/q{i:03}"))
+            .collect();
+        q.values = keys.iter().map(|k| (k.clone(), num(1.0))).collect();
+        q.alerts = alerts(&[
+            (
+                "QueueWaitThreshold",
+                "pending",
+                "primary",
+                &[("queue", "q042")],
+            ),
+            (
+                "QueueWaitThreshold",
+                "firing",
+                "primary",
+                &[("queue", "q077")],
+            ),
+        ]);
+        let r = evaluate(&l, &q);
+        let roll = r
+            .rollups
+            .iter()
+            .find(|x| x.id == "primary/QueueWaitThreshold")
+            .unwrap();
+        assert_eq!(roll.status, Status::Warning);
+        assert_eq!(roll.members.len(), 100);
+        assert_eq!(roll.members[0], "primary/QueueWaitThreshold/q077");
+        assert_eq!(roll.members[1], "primary/QueueWaitThreshold/q042");
+        assert_eq!(
+            (
+                roll.counts["ok"],
+                roll.counts["pending"],
+                roll.counts["warning"]
+            ),
+            (98, 1, 1)
+        );
+        // The first member is ok; the roll-up is not.
+        assert_eq!(tile(&r, &roll.members[99]).status, Status::Ok);
+        assert_eq!(r.worst, Some(Status::Warning));
+        assert_eq!(
+            Status::worst([Status::Ok, Status::Nodata, Status::Pending]),
+            Some(Status::Pending)
+        );
+        assert_eq!(
+            Status::worst([Status::Critical, Status::Ok]),
+            Some(Status::Critical)
+        );
+        assert_eq!(Status::worst([]), None);
+    }
+
+    /// Budget left and burn rate, computed by hand: api-availability promises 99.5 %
+    /// (budget 0.5 %): 0.1 % of errors over 30 days leaves 1 - 0.001/0.005 = 80 % of the
+    /// budget; 7.2 % of errors over 5 minutes burns at 0.072/0.005 = 14.4x.
+    /// queue-jobs-duration (99 %, budget 1 %) per queue: 0.2 % slow jobs leave 80 %,
+    /// 1.2 % leave -20 % (objective missed) on the render queue, the worst group.
+    #[test]
+    fn budgets_left_and_burn_rates_by_hand() {
+        let l = embedded();
+        let mut q = req(
+            Some("primary"),
+            &[
+                ("SLO/api-availability/window", num(0.001)),
+                ("SLO/api-availability/now", num(0.072)),
+                (
+                    "SLO/queue-jobs-duration/window",
+                    Some(Sample::Many(vec![num(0.002), num(0.012)])),
+                ),
+                ("SLO/queue-jobs-duration/window/luneo-ai", num(0.002)),
+                ("SLO/queue-jobs-duration/window/luneo-render", num(0.012)),
+                ("SLO/queue-jobs-duration/now/luneo-ai", num(0.03)),
+                (
+                    "SLO/queue-jobs-duration/now/luneo-render",
+                    Some(Sample::Text("NaN".into())),
+                ),
+            ],
+        );
+        let r = evaluate(&l, &q);
+        assert!(r.ok, "{:?}", r.diagnostics);
+        assert!(
+            r.diagnostics
+                .iter()
+                .all(|d| d.code != "health/unknown-value"),
+            "{:?}",
+            r.diagnostics
+        );
+        assert_eq!(r.budgets.len(), 3);
+        let a = budget(&r, "primary/api-availability");
+        assert_eq!(a.budget, 0.005);
+        assert!((a.remaining.unwrap() - 0.8).abs() < 1e-12);
+        assert!((a.burn_rate.unwrap() - 14.4).abs() < 1e-9);
+        assert_eq!(
+            (a.remaining_text.as_str(), a.burn_rate_text.as_str()),
+            ("80 %", "14.4x")
+        );
+        assert_eq!(a.budget_text, "0.5 % (216 min over 30d)");
+        assert_eq!((a.status, a.alert_state), (Status::Ok, AlertState::Unknown));
+        let j = budget(&r, "primary/queue-jobs-duration");
+        assert!((j.remaining.unwrap() + 0.2).abs() < 1e-12);
+        assert_eq!(
+            (j.remaining_text.as_str(), j.remaining_group.as_deref()),
+            ("-20 %", Some("luneo-render"))
+        );
+        assert!((j.burn_rate.unwrap() - 3.0).abs() < 1e-9);
+        assert_eq!(
+            (j.burn_rate_group.as_deref(), j.groups),
+            (Some("luneo-ai"), 2)
+        );
+        let n = budget(&r, "primary/api-latency");
+        assert_eq!(
+            (n.status, n.remaining, n.remaining_text.as_str()),
+            (Status::Nodata, None, "no data")
+        );
+        // The burn-rate alerts' state: a firing page is critical, a firing ticket a
+        // warning, the page wins over the ticket of the same SLO; other clusters apart.
+        q.alerts = alerts(&[
+            (
+                "ApiAvailabilityBudgetBurn",
+                "firing",
+                "primary",
+                &[("slo", "api-availability"), ("tier", "ticket")],
+            ),
+            (
+                "ApiAvailabilityBudgetBurn",
+                "firing",
+                "primary",
+                &[("slo", "api-availability"), ("tier", "page")],
+            ),
+            (
+                "QueueJobsDurationBudgetBurn",
+                "firing",
+                "primary",
+                &[
+                    ("slo", "queue-jobs-duration"),
+                    ("tier", "ticket"),
+                    ("queue", "luneo-render"),
+                ],
+            ),
+            (
+                "ApiLatencyBudgetBurn",
+                "firing",
+                "standby",
+                &[("slo", "api-latency"), ("tier", "page")],
+            ),
+        ]);
+        let r = evaluate(&l, &q);
+        let a = budget(&r, "primary/api-availability");
+        assert_eq!(
+            (a.status, a.tier.as_deref()),
+            (Status::Critical, Some("page"))
+        );
+        let j = budget(&r, "primary/queue-jobs-duration");
+        assert_eq!(
+            (j.status, j.alert_state),
+            (Status::Warning, AlertState::Firing)
+        );
+        assert_eq!(budget(&r, "primary/api-latency").status, Status::Nodata);
+        assert_eq!(r.worst, Some(Status::Critical));
+        assert!(
+            a.runbook_url.ends_with("/api-availability-budget-burn.md"),
+            "{}",
+            a.runbook_url
+        );
     }
 
     fn num(v: f64) -> Option<Sample> {
@@ -813,8 +1515,27 @@ mod tests {
                 "ApiLatencyHigh",
                 "ApiErrorRate",
                 "ApiUnavailable",
-                "StandbyApiUnavailable"
+                "StandbyApiUnavailable",
+                "SLO/api-availability/window",
+                "SLO/api-availability/now",
+                "SLO/api-latency/window",
+                "SLO/api-latency/now",
+                "ALERTS"
             ]
+        );
+        let t = &api["targets"];
+        assert_eq!(
+            t[4]["expr"],
+            "slo:sli_error:ratio_rate30d{cluster=\"$cluster\", slo=\"api-availability\"}"
+        );
+        assert_eq!(
+            t[5]["expr"],
+            "slo:sli_error:ratio_rate5m{cluster=\"$cluster\", slo=\"api-availability\"}"
+        );
+        assert_eq!(t[5]["legendFormat"], "SLO/api-availability/now");
+        assert_eq!(
+            t[8]["expr"],
+            "ALERTS{alertname=~\"ApiLatencyHigh|ApiErrorRate|ApiUnavailable|StandbyApiUnavailable|ApiAvailabilityBudgetBurn|ApiLatencyBudgetBurn\", cluster=\"$cluster\"}"
         );
         assert_eq!(
             api["targets"][0]["expr"],
@@ -841,8 +1562,15 @@ mod tests {
             [
                 "QueueWaitThreshold",
                 "RenderGpuSaturation",
-                "StandbyQueueGrowth"
+                "StandbyQueueGrowth",
+                "SLO/queue-jobs-duration/window",
+                "SLO/queue-jobs-duration/now",
+                "ALERTS"
             ]
+        );
+        assert_eq!(
+            queues["targets"][3]["legendFormat"],
+            "SLO/queue-jobs-duration/window/{{queue}}"
         );
         assert_eq!(
             queues["targets"][0]["expr"],

@@ -7,19 +7,20 @@ import { ThemeContext } from '@grafana/ui';
 import { SloHealthPanel } from './SloHealthPanel';
 import { evaluate, loadCore } from '../core/wasm';
 import { SloHealthOptions, SloStatus } from '../types';
-import { framesFor, seriesFrame } from '../test-utils';
+import { alertFrame, framesFor, seriesFrame } from '../test-utils';
 
 // No mock of the core: these tests load the real luneo-obs WebAssembly module through
 // the same loader as the browser (base64 data URL -> atob -> WebAssembly.instantiate).
 
-function panelData(series: DataFrame[]): PanelData {
-  return { state: LoadingState.Done, series, timeRange: getDefaultTimeRange() };
+function panelData(series: DataFrame[], refIds: string[] = []): PanelData {
+  const request = { targets: refIds.map((refId) => ({ refId })) } as unknown as PanelData['request'];
+  return { state: LoadingState.Done, series, timeRange: getDefaultTimeRange(), request };
 }
 
-function renderPanel(series: DataFrame[], options: Partial<SloHealthOptions> = {}) {
+function renderPanel(series: DataFrame[], options: Partial<SloHealthOptions> = {}, refIds: string[] = []) {
   const props = {
     id: 1,
-    data: panelData(series),
+    data: panelData(series, refIds),
     timeRange: getDefaultTimeRange(),
     timeZone: 'utc',
     options: { definitions: '', cluster: 'primary', tileMinWidth: 180, ...options },
@@ -150,6 +151,92 @@ describe('SLO health panel with the real wasm core', () => {
     const err = await screen.findByTestId('slo-definitions-error');
     expect(err.textContent).toMatch(/panel definitions:\d+:\d+: error\[/);
     expect(screen.queryByTestId('slo-tile')).toBeNull();
+  });
+
+  it('takes each tile from its alert in ALERTS: a crossed threshold with the alert inactive stays OK', async () => {
+    renderPanel(
+      [
+        ...framesFor({ ApiLatencyHigh: 0.75, ApiErrorRate: 0.2, QueueWaitThreshold_render: 55 }),
+        alertFrame({ alertname: 'ApiErrorRate', alertstate: 'firing', cluster: 'primary', severity: 'critical' }),
+        alertFrame({ alertname: 'QueueWaitThreshold', alertstate: 'pending', cluster: 'primary', queue: 'luneo-render' }),
+        // Another cluster's firing alert does not colour this one.
+        alertFrame({ alertname: 'ApiLatencyHigh', alertstate: 'firing', cluster: 'standby' }),
+      ],
+      {},
+      ['ApiLatencyHigh', 'ALERTS']
+    );
+    expect(await tileStatuses()).toEqual({
+      ApiLatencyHigh: 'ok',
+      ApiErrorRate: 'critical',
+      ApiUnavailable: 'nodata',
+      QueueWaitThreshold_ai: 'nodata',
+      QueueWaitThreshold_render: 'pending',
+      RenderGpuSaturation: 'nodata',
+    });
+    const state = (ref: string) => document.querySelector(`[data-ref-id="${ref}"] [data-testid="slo-alert-state"]`)!;
+    expect(state('ApiLatencyHigh').textContent).toBe('threshold crossed, alert inactive');
+    expect(state('ApiErrorRate').textContent).toBe('alert firing');
+    expect(state('QueueWaitThreshold_render').getAttribute('data-alert-state')).toBe('pending');
+    expect(screen.getByTestId('slo-summary').getAttribute('data-status')).toBe('critical');
+    expect(document.querySelector('[data-ref-id="ApiErrorRate"] a')!.getAttribute('href')).toMatch(/\/api-error-rate\.md$/);
+  });
+
+  it('an ALERTS query that returned nothing means every alert is inactive', async () => {
+    const queried = renderPanel(framesFor({ ApiLatencyHigh: 0.75 }), {}, ['ApiLatencyHigh', 'ALERTS']);
+    expect((await tileStatuses()).ApiLatencyHigh).toBe('ok');
+    queried.unmount();
+    // Without an ALERTS query the tile can only judge the threshold, and says so.
+    renderPanel(framesFor({ ApiLatencyHigh: 0.75 }));
+    const tiles = await screen.findAllByTestId('slo-tile');
+    expect(tiles.filter((t) => t.getAttribute('data-status') === 'warning')).toHaveLength(1);
+    expect(screen.getByText('threshold crossed (alert state not queried)')).toBeInTheDocument();
+  });
+
+  it('shows each SLO budget left and burn rate, computed by the core (numbers by hand)', async () => {
+    // 99.5 % -> budget 0.5 %: 0.1 % of errors over 30d leaves 80 %; 7.2 % over 5m is 14.4x.
+    // queue-jobs-duration (1 % budget): 1.2 % slow render jobs leave -20 %, the worst queue.
+    renderPanel(
+      [
+        seriesFrame('SLO/api-availability/window', [0.001], 'SLO/api-availability/window'),
+        seriesFrame('SLO/api-availability/now', [0.072], 'SLO/api-availability/now'),
+        seriesFrame('SLO/queue-jobs-duration/window', [0.002], 'SLO/queue-jobs-duration/window/luneo-ai'),
+        seriesFrame('SLO/queue-jobs-duration/window', [0.012], 'SLO/queue-jobs-duration/window/luneo-render'),
+        alertFrame({ alertname: 'ApiAvailabilityBudgetBurn', alertstate: 'firing', cluster: 'primary', slo: 'api-availability', tier: 'page' }),
+      ],
+      {},
+      ['ALERTS']
+    );
+    const budgets = await screen.findAllByTestId('slo-budget');
+    const by = (slo: string) => budgets.find((b) => b.getAttribute('data-slo') === slo)!;
+    expect(budgets.map((b) => b.getAttribute('data-slo'))).toEqual(['api-availability', 'api-latency', 'queue-jobs-duration']);
+    expect(by('api-availability').getAttribute('data-status')).toBe('critical');
+    expect(by('api-availability')).toHaveTextContent('80 % left');
+    expect(by('api-availability')).toHaveTextContent('burn 14.4x');
+    expect(by('api-availability')).toHaveTextContent('ApiAvailabilityBudgetBurn firing (page)');
+    expect(by('queue-jobs-duration')).toHaveTextContent('-20 % left');
+    expect(by('queue-jobs-duration')).toHaveTextContent('luneo-render');
+    // Budget spent, but no burn-rate alert: the tile does not claim more than the alert.
+    expect(by('queue-jobs-duration').getAttribute('data-status')).toBe('ok');
+    expect(by('api-latency').getAttribute('data-status')).toBe('nodata');
+  });
+
+  it('rolls 100 queues into one tile of the worst state, never the first queue', async () => {
+    const queues = Array.from({ length: 100 }, (_, i) => `q${String(i).padStart(3, '0')}`);
+    renderPanel(
+      [
+        ...queues.map((q) => seriesFrame('QueueWaitThreshold', [q === 'q077' ? 55 : 3], `QueueWaitThreshold/${q}`)),
+        alertFrame({ alertname: 'QueueWaitThreshold', alertstate: 'firing', cluster: 'primary', queue: 'q077' }),
+      ],
+      {},
+      ['QueueWaitThreshold', 'ALERTS']
+    );
+    const rollup = await screen.findByTestId('slo-rollup');
+    expect(rollup.getAttribute('data-status')).toBe('warning');
+    expect(screen.getByTestId('slo-rollup-counts').textContent).toBe('1 warning · 99 ok');
+    const members = screen.getAllByTestId('slo-rollup-member');
+    expect(members.length).toBe(4);
+    expect(members[0].getAttribute('data-slo-id')).toBe('primary/QueueWaitThreshold/q077');
+    expect(screen.queryAllByTestId('slo-tile').map((t) => t.getAttribute('data-ref-id'))).not.toContain('QueueWaitThreshold/q000');
   });
 
   it('agrees with the alert thresholds just below and just above each one', () => {

@@ -1,6 +1,6 @@
 import { createDataFrame, FieldType } from '@grafana/data';
-import { valuesFromFrames } from './frames';
-import { seriesFrame } from '../test-utils';
+import { alertsFromFrames, valuesFromFrames } from './frames';
+import { alertFrame, seriesFrame } from '../test-utils';
 
 describe('valuesFromFrames (real @grafana/data frames)', () => {
   it('takes the last non-null value under the refId and the series name', () => {
@@ -44,5 +44,19 @@ describe('valuesFromFrames (real @grafana/data frames)', () => {
       ],
     });
     expect(valuesFromFrames([frame])).toEqual({});
+  });
+});
+
+describe('alertsFromFrames (the ALERTS query)', () => {
+  it('is undefined when the panel has no ALERTS query, empty when it returned nothing', () => {
+    expect(alertsFromFrames([seriesFrame('A', [1])])).toBeUndefined();
+    expect(alertsFromFrames([seriesFrame('A', [1])], ['A', 'ALERTS'])).toEqual([]);
+  });
+
+  it('returns the label set of each series with a value, and keeps them out of the values', () => {
+    const frames = [seriesFrame('ApiLatencyHigh', [0.7]), alertFrame({ alertname: 'ApiLatencyHigh', alertstate: 'pending', cluster: 'primary' })];
+    expect(alertsFromFrames(frames)).toEqual([{ alertname: 'ApiLatencyHigh', alertstate: 'pending', cluster: 'primary' }]);
+    // The ALERTS series (legend ALERTS/ApiLatencyHigh/pending) never counts as the alert's value.
+    expect(valuesFromFrames(frames)).toEqual({ ApiLatencyHigh: 0.7 });
   });
 });

@@ -1,5 +1,5 @@
 import { DataFrame, FieldType } from '@grafana/data';
-import { HealthValues, Sample } from '../types';
+import { AlertLabels, HealthValues, Sample } from '../types';
 
 /** Last non-null value of a numeric field, as the core reads it (JSON has no NaN/Infinity). */
 function lastValue(values: ArrayLike<unknown>): Sample {
@@ -37,6 +37,10 @@ function add(values: Record<string, Sample[]>, key: string | undefined, v: Sampl
 export function valuesFromFrames(frames: DataFrame[]): HealthValues {
   const values: Record<string, Sample[]> = {};
   for (const frame of frames) {
+    if (frame.refId === ALERTS_REF_ID) {
+      // Alert states, not values (alertsFromFrames).
+      continue;
+    }
     for (const field of frame.fields) {
       if (field.type !== FieldType.number) {
         continue;
@@ -61,6 +65,34 @@ export function valuesFromFrames(frames: DataFrame[]): HealthValues {
   const out: HealthValues = {};
   for (const [k, list] of Object.entries(values)) {
     out[k] = list.length === 1 ? list[0] : list;
+  }
+  return out;
+}
+
+/** The refId of the generated dashboards' `ALERTS` query (luneo-obs-core ALERTS_REF_ID). */
+export const ALERTS_REF_ID = 'ALERTS';
+
+/**
+ * The alerts' real state: the label sets of the `ALERTS` series that have a value now,
+ * or `undefined` when the panel has no `ALERTS` query (then the core can only judge
+ * thresholds). An `ALERTS` query that returned nothing means no alert is pending or
+ * firing: an empty list.
+ */
+export function alertsFromFrames(frames: DataFrame[], queriedRefIds: string[] = []): AlertLabels[] | undefined {
+  const mine = frames.filter((f) => f.refId === ALERTS_REF_ID);
+  if (mine.length === 0 && !queriedRefIds.includes(ALERTS_REF_ID)) {
+    return undefined;
+  }
+  const out: AlertLabels[] = [];
+  for (const frame of mine) {
+    for (const field of frame.fields) {
+      if (field.type !== FieldType.number || !field.labels) {
+        continue;
+      }
+      if (lastValue(field.values) !== null) {
+        out.push({ ...field.labels });
+      }
+    }
   }
   return out;
 }

@@ -5,7 +5,7 @@ import init, { evaluateHealth } from '../wasm/pkg/luneo_obs_wasm';
 // same module as the glue's own `new URL('luneo_obs_wasm_bg.wasm', import.meta.url)`,
 // so the bytes are inlined once.
 import * as wasmAsset from '../wasm/pkg/luneo_obs_wasm_bg.wasm';
-import { HealthResponse, HealthValues } from '../types';
+import { AlertLabels, HealthResponse, HealthValues } from '../types';
 
 /**
  * The luneo-obs core compiled to WebAssembly, inlined in module.js as base64.
@@ -55,10 +55,11 @@ export function loadCore(): Promise<void> {
 
 /**
  * Evaluate SLO health. `definitions`: YAML text, or empty for the module's built-in
- * definitions. Call after {@link loadCore} resolved.
+ * definitions; `alerts`: the `ALERTS` label sets (undefined: not queried). Call after
+ * {@link loadCore} resolved.
  */
-export function evaluate(definitions: string, cluster: string, values: HealthValues): HealthResponse {
-  const request = JSON.stringify({ cluster: cluster.trim() === '' ? null : cluster.trim(), values });
+export function evaluate(definitions: string, cluster: string, values: HealthValues, alerts?: AlertLabels[]): HealthResponse {
+  const request = JSON.stringify({ cluster: cluster.trim() === '' ? null : cluster.trim(), values, alerts: alerts ?? null });
   const text = definitions.trim() === '' ? undefined : definitions;
   return JSON.parse(evaluateHealth(text, request)) as HealthResponse;
 }

@@ -17,6 +17,13 @@ use crate::load::Loaded;
 use crate::model::slo::{self, BurnCondition};
 use crate::model::{duration, fmt_num, Cluster, Definitions, SliHistogram, SliKind, Slo, Tier};
 
+/// Keys of an SLO's values for the health panel: `SLO/<name>/window` and
+/// `SLO/<name>/now` (its error ratio over the window and over 5 minutes), with
+/// `/<group>` per group of a grouped SLO (what the dashboards' legends name them).
+pub fn budget_key(slo: &str, which: &str) -> String {
+    format!("SLO/{slo}/{which}")
+}
+
 /// The SLI's error ratio over window `w` (`slo:sli_error:ratio_rate1h`).
 pub fn sli_record(w: &str) -> String {
     format!("slo:sli_error:ratio_rate{w}")
@@ -318,6 +325,10 @@ fn alert_rule(defs: &Definitions, o: &Slo, cluster: &Cluster, a: &BurnAlert) -> 
     ann.insert("summary".to_string(), summary);
     ann.insert("description".to_string(), description);
     ann.insert("runbook_url".to_string(), rules::runbook_url(defs, &name));
+    ann.insert(
+        "dashboard_url".to_string(),
+        rules::dashboard_url(defs, crate::model::DashboardKind::Slos.uid(), &cluster.name),
+    );
     let for_ = a.conditions.first().map(|(c, ..)| c.for_.to_string());
     Rule {
         alert: Some(name),

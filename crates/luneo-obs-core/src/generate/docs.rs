@@ -1268,7 +1268,7 @@ fn dashboards_block(l: &Loaded) -> String {
             .spec
             .clusters
             .iter()
-            .filter(|c| dashboards::kinds_for(c).contains(&kind))
+            .filter(|c| dashboards::kinds_for(&l.defs, c).contains(&kind))
             .collect();
         let Some(c0) = on.first() else { continue };
         let dash = dashboards::build(&l.defs, kind, c0);

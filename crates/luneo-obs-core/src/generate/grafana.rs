@@ -768,6 +768,22 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
+    /// `base` below the first step, then each `(color, from)`, in ascending order.
+    pub fn steps(base: &'static str, from: &[(&'static str, f64)]) -> Self {
+        let mut steps = vec![Step {
+            color: base,
+            value: None,
+        }];
+        steps.extend(from.iter().map(|&(color, v)| Step {
+            color,
+            value: Some(Num(v)),
+        }));
+        Self {
+            mode: "absolute",
+            steps,
+        }
+    }
+
     pub fn red_from(value: Option<f64>) -> Self {
         let mut steps = vec![Step {
             color: "green",

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::diag::registry as codes;
 use crate::diag::Check;
 use crate::diag::Diagnostic;
+use crate::generate::budgets;
 use crate::generate::grafana::{DataSourceRef, GridPos, HealthOptions, HealthPanel, Target};
 use crate::generate::rules;
 use crate::load::Loaded;
-use crate::model::{fmt_num, Alert, Definitions, SloKind, Unit};
+use crate::model::slo::{SliHistogram, SliKind};
+use crate::model::{fmt_num, Alert, Definitions, Slo, SloKind, Unit};
 
 pub use crate::generate::expr::Comparison;
 
@@ -51,6 +53,9 @@ pub struct SloDef {
     /// tile can turn red while a guard still holds the alert back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guards: Vec<String>,
+    /// The alert's runbook.
+    #[serde(default)]
+    pub runbook_url: String,
 }
 
 /// The query a dashboard embeds for the panel.
@@ -173,6 +178,7 @@ fn alert_slos(defs: &Definitions, a: &Alert, cluster: &str) -> Result<Vec<SloDef
             severity: a.severity.as_str().to_string(),
             r#for: a.for_.to_string(),
             guards: alert.guards.iter().map(|g| g.clause()).collect(),
+            runbook_url: rules::runbook_url(defs, &a.name),
         });
     }
     Ok(out)
@@ -270,6 +276,17 @@ fn panel_definitions(defs: &Definitions, kinds: &[SloKind]) -> Definitions {
         .alerts
         .iter()
         .flat_map(|a| a.queues.iter().flatten())
+        .chain(
+            defs.spec
+                .slos
+                .iter()
+                .filter(|o| slo_on_panel(o, kinds))
+                .filter_map(|o| match o.sli.kind() {
+                    SliKind::Latency(l) => l.queues.as_ref(),
+                    _ => None,
+                })
+                .flatten(),
+        )
         .collect();
     let queues = defs
         .spec
@@ -281,8 +298,8 @@ fn panel_definitions(defs: &Definitions, kinds: &[SloKind]) -> Definitions {
     d.spec.queues = queues;
     d.spec.gitops = None;
     d.spec.dashboards = Default::default();
-    // The panel judges alert thresholds; the SLOs' budgets are not part of its copy.
-    d.spec.slos.clear();
+    // The SLOs whose budgets the panel shows (their burn-rate alerts read the same).
+    d.spec.slos.retain(|o| slo_on_panel(o, kinds));
     d
 }
 
@@ -308,6 +325,25 @@ fn panel_query(defs: &Definitions, a: &Alert, sel: &str) -> Option<(String, Stri
     }
     let expr = value.to_string();
     Some((a.name.clone(), expr, format!("{}/{{{{{ql}}}}}", a.name)))
+}
+
+/// The refId of the health panel's `ALERTS` query (the alerts' real state).
+pub const ALERTS_REF_ID: &str = "ALERTS";
+
+/// Whether a health panel of alert `kinds` shows the budget of `o`: a job-duration SLO
+/// beside the queue alerts, the others (the API's requests) beside the API alerts; a
+/// panel of no alert kind (the SLO dashboard's) shows every SLO.
+pub fn slo_on_panel(o: &Slo, kinds: &[SloKind]) -> bool {
+    let jobs = matches!(
+        o.sli.kind(),
+        SliKind::Latency(l) if l.histogram == SliHistogram::JobDuration
+    );
+    kinds.is_empty()
+        || if jobs {
+            kinds.contains(&SloKind::QueueBacklogGrowth)
+        } else {
+            kinds.contains(&SloKind::ApiLatency) || kinds.contains(&SloKind::ApiErrorRatio)
+        }
 }
 
 /// The panel plugin's id (plugin-grafana/src/plugin.json).
@@ -343,17 +379,74 @@ pub fn dashboard_panel(
             ..Target::instant(&r, e, &lf)
         })
         .collect();
-    if targets.is_empty() {
+    let mut targets = targets;
+    let budgets: Vec<&Slo> = defs
+        .spec
+        .slos
+        .iter()
+        .filter(|o| slo_on_panel(o, kinds))
+        .collect();
+    if targets.is_empty() && budgets.is_empty() {
         return None;
+    }
+    let s = rules::Sel::new(defs, sel);
+    for o in &budgets {
+        let m = [format!("{}=\"{}\"", budgets::SLO_LABEL, o.name)];
+        let legend = |which: &str| {
+            let key = budgets::budget_key(&o.name, which);
+            match &o.group_by {
+                Some(g) => format!("{key}/{{{{{g}}}}}"),
+                None => key,
+            }
+        };
+        for (which, window) in [("window", o.window.to_string()), ("now", "5m".to_string())] {
+            targets.push(Target {
+                datasource: datasource.clone(),
+                ..Target::instant(
+                    &budgets::budget_key(&o.name, which),
+                    s.recorded(&budgets::sli_record(&window), &m),
+                    &legend(which),
+                )
+            });
+        }
+    }
+    // The alerts' real state: what Prometheus has pending or firing now.
+    let mut names: Vec<String> = defs
+        .spec
+        .alerts
+        .iter()
+        .filter(|a| kinds.contains(&a.slo) && on_panel(a))
+        .map(|a| a.name.clone())
+        .chain(
+            budgets
+                .iter()
+                .filter(|o| !o.tiers.is_empty())
+                .map(|o| o.alert_name()),
+        )
+        .collect();
+    names.dedup();
+    if !names.is_empty() {
+        targets.push(Target {
+            datasource: datasource.clone(),
+            ..Target::instant(
+                ALERTS_REF_ID,
+                format!(
+                    "ALERTS{{alertname=~\"{}\", cluster=\"{sel}\"}}",
+                    names.join("|")
+                ),
+                &format!("{ALERTS_REF_ID}/{{{{alertname}}}}/{{{{alertstate}}}}"),
+            )
+        });
     }
     let yaml = yaml_serde::to_string(&panel_definitions(defs, kinds)).unwrap_or_default();
     let definitions = format!("# Generated by luneo-obs with the alerts: edit the definitions file, not this option.\n{yaml}");
     Some(HealthPanel {
         kind: PANEL_TYPE,
         title: "SLO health".into(),
-        description: "One tile per alert of the selected cluster: its current value, the alert's threshold and a status computed by the luneo-obs core (WebAssembly) from the same definitions and numbers as the alerts. A tile turns red when the condition holds; the alert fires once it has held for its `for`.".into(),
+        description: "SLO health of the selected cluster, computed by the luneo-obs core (WebAssembly) from the same definitions and numbers as the alerts: per SLO, the error budget left over its window and the burn rate now; per alert, its current value against its threshold and its real state from ALERTS (inactive, pending, firing). A tile takes the alert's state, never more: a crossed threshold with the alert inactive stays OK and says so. An alert with many queues is one roll-up tile of its worst state.".into(),
         datasource: datasource.clone(),
-        grid_pos: GridPos { h: 4, w: 24, x: 0, y: 0 },
+        // A summary line and two rows of tiles (budgets, then alerts).
+        grid_pos: GridPos { h: 8, w: 24, x: 0, y: 0 },
         options: HealthOptions {
             cluster: sel.to_string(),
             definitions,

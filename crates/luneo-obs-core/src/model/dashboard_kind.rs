@@ -8,13 +8,16 @@ pub enum DashboardKind {
     Api,
     Queues,
     Standby,
+    /// The SLOs of a cluster (only where the definitions deploy SLOs).
+    Slos,
 }
 
 impl DashboardKind {
-    pub const ALL: [DashboardKind; 3] = [
+    pub const ALL: [DashboardKind; 4] = [
         DashboardKind::Api,
         DashboardKind::Queues,
         DashboardKind::Standby,
+        DashboardKind::Slos,
     ];
 
     pub fn uid(self) -> &'static str {
@@ -22,6 +25,7 @@ impl DashboardKind {
             DashboardKind::Api => "luneo-api",
             DashboardKind::Queues => "luneo-queues",
             DashboardKind::Standby => "luneo-standby",
+            DashboardKind::Slos => "luneo-slos",
         }
     }
 
@@ -34,6 +38,7 @@ impl DashboardKind {
             DashboardKind::Api => "API Backend – Latency & Errors",
             DashboardKind::Queues => "AI & Render Queues",
             DashboardKind::Standby => "Standby",
+            DashboardKind::Slos => "Service level objectives",
         }
     }
 
@@ -42,6 +47,7 @@ impl DashboardKind {
             DashboardKind::Api => "api",
             DashboardKind::Queues => "queues",
             DashboardKind::Standby => "standby",
+            DashboardKind::Slos => "slos",
         }
     }
 
@@ -52,6 +58,7 @@ impl DashboardKind {
             DashboardKind::Api => &d.api,
             DashboardKind::Queues => &d.queues,
             DashboardKind::Standby => &d.standby,
+            DashboardKind::Slos => &d.slos,
         }
     }
 
@@ -61,6 +68,7 @@ impl DashboardKind {
             DashboardKind::Api => "spec.dashboards.api",
             DashboardKind::Queues => "spec.dashboards.queues",
             DashboardKind::Standby => "spec.dashboards.standby",
+            DashboardKind::Slos => "spec.dashboards.slos",
         }
     }
 }

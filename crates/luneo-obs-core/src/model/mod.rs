@@ -215,8 +215,9 @@ model! {
         pub xid_errors: Option<String>,
     }
 
-    /// Settings of the three generated dashboards (uids `luneo-api`, `luneo-queues`,
-    /// `luneo-standby`). Panels, queries and thresholds come from the rest of the spec.
+    /// Settings of the generated dashboards (uids `luneo-api`, `luneo-queues`,
+    /// `luneo-standby`, `luneo-slos`). Panels, queries and thresholds come from the rest
+    /// of the spec.
     pub struct Dashboards {
         #[serde(default = "DashboardSettings::default_primary")]
         pub api: DashboardSettings,
@@ -224,6 +225,10 @@ model! {
         pub queues: DashboardSettings,
         #[serde(default = "DashboardSettings::default_standby")]
         pub standby: DashboardSettings,
+        /// The SLO dashboard (`luneo-slos`), on the clusters that have SLOs. Default
+        /// 1m / 30d: the burndown spans the SLO window.
+        #[serde(default = "DashboardSettings::default_slos")]
+        pub slos: DashboardSettings,
     }
 
     pub struct DashboardSettings {
@@ -708,6 +713,15 @@ impl DashboardSettings {
             extra_panels: Vec::new(),
         }
     }
+
+    pub fn default_slos() -> Self {
+        DashboardSettings {
+            refresh: "1m".into(),
+            time_range: "30d".into(),
+            folder: None,
+            extra_panels: Vec::new(),
+        }
+    }
 }
 
 impl Default for RuleFailures {
@@ -726,6 +740,7 @@ impl Default for Dashboards {
             api: DashboardSettings::default_primary(),
             queues: DashboardSettings::default_primary(),
             standby: DashboardSettings::default_standby(),
+            slos: DashboardSettings::default_slos(),
         }
     }
 }

@@ -93,13 +93,69 @@ pub struct AlertExplanation {
     pub column: usize,
 }
 
+/// One burn-rate condition of an SLO tier.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BurnExplanation {
+    pub long_window: String,
+    pub short_window: String,
+    /// Burn rate both windows must exceed (14.4).
+    pub factor: f64,
+    /// Share of the window's budget spent when it starts to hold (0.02).
+    pub budget_fraction: f64,
+}
+
+/// One alert tier of an SLO.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TierExplanation {
+    pub tier: String,
+    pub severity: String,
+    pub r#for: String,
+    pub conditions: Vec<BurnExplanation>,
+    /// Alertmanager receivers the tier's alert is routed to.
+    pub receivers: Vec<String>,
+}
+
+/// An SLO: objective, window, budget, and its burn-rate alert.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SloExplanation {
+    pub name: String,
+    pub description: String,
+    /// Percent of good events (99.5).
+    pub objective: f64,
+    pub window: String,
+    /// The error budget as a ratio (0.005).
+    pub budget: f64,
+    /// The budget in minutes of total outage over the window.
+    pub budget_minutes: f64,
+    /// `ratio` or `latency`.
+    pub sli: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_events: Option<u64>,
+    /// The burn-rate alert's name.
+    pub alert: String,
+    pub tiers: Vec<TierExplanation>,
+    pub clusters: Vec<String>,
+    pub runbook_url: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct ExplainResponse {
     pub ok: bool,
     pub alert: Option<AlertExplanation>,
+    /// The SLO named by the request (by its name or its burn-rate alert's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<SloExplanation>,
     /// Every alert, when the request names none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub all: Vec<AlertExplanation>,
+    /// Every SLO, when the request names none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slos: Vec<SloExplanation>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -191,9 +247,8 @@ pub fn explain(req: &ExplainRequest) -> ExplainResponse {
         Err(d) => {
             return ExplainResponse {
                 ok: false,
-                alert: None,
-                all: Vec::new(),
                 diagnostics: d,
+                ..Default::default()
             }
         }
     };
@@ -207,13 +262,35 @@ pub fn explain(req: &ExplainRequest) -> ExplainResponse {
             .collect();
         return ExplainResponse {
             ok: true,
-            alert: None,
             all,
+            slos: l
+                .defs
+                .spec
+                .slos
+                .iter()
+                .map(|o| explain_slo(&l, o))
+                .collect(),
             diagnostics: l.warnings.clone(),
+            ..Default::default()
+        };
+    }
+    if let Some(o) = l
+        .defs
+        .spec
+        .slos
+        .iter()
+        .find(|o| o.name == req.alert || o.alert_name() == req.alert)
+    {
+        return ExplainResponse {
+            ok: true,
+            slo: Some(explain_slo(&l, o)),
+            diagnostics: l.warnings.clone(),
+            ..Default::default()
         };
     }
     let Some(a) = l.defs.spec.alerts.iter().find(|a| a.name == req.alert) else {
-        let names: Vec<&str> = l.defs.spec.alerts.iter().map(|a| a.name.as_str()).collect();
+        let mut names: Vec<String> = l.defs.spec.alerts.iter().map(|a| a.name.clone()).collect();
+        names.extend(l.defs.spec.slos.iter().map(|o| o.alert_name()));
         let d = Diagnostic::error(
             &codes::EXPLAIN_UNKNOWN_ALERT,
             &l.file,
@@ -223,16 +300,88 @@ pub fn explain(req: &ExplainRequest) -> ExplainResponse {
         .with_hint(format!("defined alerts: {}", names.join(", ")));
         return ExplainResponse {
             ok: false,
-            alert: None,
-            all: Vec::new(),
             diagnostics: vec![d],
+            ..Default::default()
         };
     };
     ExplainResponse {
         ok: true,
         alert: Some(explain_alert(&l, a)),
-        all: Vec::new(),
         diagnostics: l.warnings.clone(),
+        ..Default::default()
+    }
+}
+
+fn explain_slo(l: &Loaded, o: &crate::model::Slo) -> SloExplanation {
+    use crate::generate::{alertmanager, budgets, docs};
+    let index = l
+        .defs
+        .spec
+        .slos
+        .iter()
+        .position(|x| x.name == o.name)
+        .unwrap_or(0);
+    let pos = l.pos(&format!("spec.slos[{index}]"));
+    let am = alertmanager::config(&l.defs);
+    let tiers = o
+        .tiers
+        .iter()
+        .map(|t| {
+            let conditions: Vec<_> = o
+                .conditions()
+                .into_iter()
+                .filter(|c| c.tier == *t)
+                .collect();
+            let severity = budgets::tier_severity(*t).to_string();
+            let mut labels = BTreeMap::new();
+            labels.insert("alertname".to_string(), o.alert_name());
+            labels.insert("severity".to_string(), severity.clone());
+            labels.insert(budgets::TIER_LABEL.to_string(), t.as_str().to_string());
+            labels.insert(budgets::SLO_LABEL.to_string(), o.name.clone());
+            if let Some(c) = o.clusters.first() {
+                labels.insert("cluster".to_string(), c.clone());
+            }
+            TierExplanation {
+                tier: t.as_str().to_string(),
+                severity,
+                r#for: conditions
+                    .first()
+                    .map(|c| c.for_.to_string())
+                    .unwrap_or_default(),
+                conditions: conditions
+                    .iter()
+                    .map(|c| BurnExplanation {
+                        long_window: c.long.clone(),
+                        short_window: c.short.clone(),
+                        factor: c.factor,
+                        budget_fraction: c.budget_fraction,
+                    })
+                    .collect(),
+                receivers: docs::route_receivers(&am.route, &labels),
+            }
+        })
+        .collect();
+    SloExplanation {
+        name: o.name.clone(),
+        description: o.description.clone(),
+        objective: o.objective,
+        window: o.window.to_string(),
+        budget: o.budget(),
+        budget_minutes: o.budget_minutes(),
+        sli: match o.sli.kind() {
+            crate::model::SliKind::Ratio(_) => "ratio".into(),
+            crate::model::SliKind::Latency(_) => "latency".into(),
+            crate::model::SliKind::Missing => String::new(),
+        },
+        group_by: o.group_by.clone(),
+        min_events: o.min_events,
+        alert: o.alert_name(),
+        tiers,
+        clusters: o.clusters.clone(),
+        runbook_url: rules::runbook_url(&l.defs, &o.alert_name()),
+        file: l.file.clone(),
+        line: pos.line,
+        column: pos.column,
     }
 }
 

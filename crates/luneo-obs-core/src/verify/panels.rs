@@ -30,7 +30,7 @@ pub fn panel_findings(l: &Loaded, outs: &[ClusterOutput]) -> Vec<Diagnostic> {
             .spec
             .clusters
             .iter()
-            .find(|c| kinds_for(c).contains(&kind))
+            .find(|c| kinds_for(&l.defs, c).contains(&kind))
         else {
             continue;
         };

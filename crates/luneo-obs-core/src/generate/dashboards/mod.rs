@@ -1,9 +1,10 @@
 //! Grafana dashboards generated from the definitions.
 //!
-//! Three dashboards, whose uids the alerts' `dashboard_url` already links to:
+//! Four dashboards, whose uids the alerts' `dashboard_url` already links to:
 //! `luneo-api` (API Backend – Latency & Errors, [`api`]), `luneo-queues` (AI & Render
-//! Queues, [`queues`]) and `luneo-standby` (simplified view of the secondary cluster,
-//! [`standby`]): one builder per kind, sharing the panels of [`panels`]. Dashboards are
+//! Queues, [`queues`]), `luneo-standby` (simplified view of the secondary cluster,
+//! [`standby`]) and `luneo-slos` (the SLOs' budgets and burn rates, on clusters with
+//! SLOs, [`slos`]): one builder per kind, sharing the panels of [`panels`]. Dashboards are
 //! typed ([`crate::generate::grafana`]).
 //!
 //! Rules of the generator:
@@ -27,6 +28,7 @@ mod api;
 mod extra;
 mod panels;
 mod queues;
+mod slos;
 mod standby;
 
 use serde_json::Value;
@@ -72,11 +74,22 @@ pub fn time_from(defs: &Definitions, kind: Kind) -> String {
 /// ConfigMaps. Their `cluster` variable defaults to the secondary itself. The standby
 /// dashboard is not deployed on the primary: it watches a cluster the primary's
 /// Prometheus does not scrape.
-pub fn kinds_for(cluster: &Cluster) -> Vec<Kind> {
-    match cluster.role {
+///
+/// A cluster with SLOs (`spec.slos[].clusters`) also carries the SLO dashboard.
+pub fn kinds_for(defs: &Definitions, cluster: &Cluster) -> Vec<Kind> {
+    let mut kinds = match cluster.role {
         ClusterRole::Primary => vec![Kind::Api, Kind::Queues],
         ClusterRole::Secondary => vec![Kind::Standby, Kind::Api, Kind::Queues],
+    };
+    if defs
+        .spec
+        .slos
+        .iter()
+        .any(|o| o.clusters.contains(&cluster.name))
+    {
+        kinds.push(Kind::Slos);
     }
+    kinds
 }
 
 /// Panels shown above everything else: the luneo-obs SLO health panel
@@ -104,6 +117,8 @@ pub fn top_row_panels(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Vec<
             SloKind::GpuUtilisation,
             SloKind::Custom,
         ],
+        // No alert tiles: the budgets of every SLO of the cluster.
+        Kind::Slos => &[],
     };
     crate::generate::slos::dashboard_panel(
         defs,
@@ -124,6 +139,7 @@ pub fn build(defs: &Definitions, kind: Kind, cluster: &Cluster) -> Dashboard {
         Kind::Api => api::panels(&cx),
         Kind::Queues => queues::panels(&cx),
         Kind::Standby => standby::panels(&cx),
+        Kind::Slos => slos::panels(&cx),
     };
     body.extend(
         kind.settings(defs)
@@ -260,7 +276,7 @@ pub fn configmap_path(kind: Kind) -> String {
 /// literal block (`<uid>.json`). Returns (path relative to the overlay, YAML) pairs.
 pub fn configmaps(defs: &Definitions, cluster: &Cluster) -> Vec<(String, String)> {
     let k = &defs.spec.kubernetes;
-    kinds_for(cluster)
+    kinds_for(defs, cluster)
         .into_iter()
         .map(|kind| {
             let mut labels = std::collections::BTreeMap::new();

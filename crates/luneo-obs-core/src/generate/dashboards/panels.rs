@@ -274,6 +274,7 @@ impl<'a> Cx<'a> {
         match kind {
             Kind::Api => rules::record_names(self.defs).route_requests_rate,
             Kind::Queues | Kind::Standby => self.defs.spec.metrics.queues.job_count.clone(),
+            Kind::Slos => crate::generate::budgets::EVENTS_RECORD.to_string(),
         }
     }
 
@@ -316,6 +317,7 @@ impl<'a> Cx<'a> {
                 v.push(queue());
                 v.push(route());
             }
+            Kind::Slos => {}
         }
         v
     }

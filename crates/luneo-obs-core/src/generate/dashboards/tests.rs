@@ -207,12 +207,19 @@ fn bad_settings_are_diagnosed_at_the_field() {
 fn failover_copies_on_the_secondary_default_to_it() {
     let l = loaded(crate::source::EMBEDDED);
     assert_eq!(
-        kinds_for(cluster(&l, "primary")),
-        vec![Kind::Api, Kind::Queues]
+        kinds_for(&l.defs, cluster(&l, "primary")),
+        vec![Kind::Api, Kind::Queues, Kind::Slos]
     );
     assert_eq!(
-        kinds_for(cluster(&l, "standby")),
-        vec![Kind::Standby, Kind::Api, Kind::Queues]
+        kinds_for(&l.defs, cluster(&l, "standby")),
+        vec![Kind::Standby, Kind::Api, Kind::Queues, Kind::Slos]
+    );
+    // Without SLOs, no SLO dashboard.
+    let mut none = l.clone();
+    none.defs.spec.slos.clear();
+    assert_eq!(
+        kinds_for(&none.defs, cluster(&none, "primary")),
+        vec![Kind::Api, Kind::Queues]
     );
     // With a cluster label (central store) the copy's `cluster` variable defaults to the
     // secondary; without one the dashboard only shows its own Prometheus.

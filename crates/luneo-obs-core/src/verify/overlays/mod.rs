@@ -518,17 +518,17 @@ mod tests {
             .map(Diagnostic::render)
             .collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
-        // One size report per object: 2 x 2 PrometheusRules (alerts, SLOs), 2 + 3
-        // dashboard ConfigMaps.
+        // One size report per object: 2 x 2 PrometheusRules (alerts, SLOs), 3 + 4
+        // dashboard ConfigMaps (the SLO dashboard on both).
         let sizes: Vec<&Diagnostic> = d
             .iter()
             .filter(|x| x.code == "overlay/object-size")
             .collect();
-        assert_eq!(sizes.len(), 9, "{sizes:?}");
+        assert_eq!(sizes.len(), 11, "{sizes:?}");
         assert!(sizes
             .iter()
             .all(|x| x.severity == Severity::Info && x.message.contains("margin")));
-        assert_eq!(object_sizes(&files).len(), 9);
+        assert_eq!(object_sizes(&files).len(), 11);
     }
 
     #[test]
